@@ -1,0 +1,68 @@
+/**
+ * Redaction: credentials never reach a report, a log line or an email. Applied to every log line,
+ * to evidence excerpts, and to URLs shown as delivery targets.
+ */
+
+const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)/i;
+
+type Replacer = (match: string, ...groups: string[]) => string;
+
+const PATTERNS: [RegExp, Replacer][] = [
+  // user:password@ in URLs
+  [/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, (_m, scheme, user) => `${scheme}${user}:[REDACTED]@`],
+  // Authorization headers and bearer tokens
+  [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, kind) => `${kind} [REDACTED]`],
+  // JWTs
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => '[REDACTED-JWT]'],
+  // --token=..., --password ..., token: "...", password="..." (flags and key/value pairs); a *-file flag
+  // names a path, which is evidence, not a secret, and is kept.
+  [
+    /((?:--?|\b)[a-z0-9-]*?(?:password|passwd|token|secret|api-?key|access-?key)[a-z0-9-]*\s*[=:]\s*)(?:"[^"]*"|'[^']*'|[^\s",}&]+)/gi,
+    (m, lead) => (/-(file|path|dir)\s*[=:]\s*$/i.test(lead) ? m : `${lead}[REDACTED]`),
+  ],
+  // AWS access key ids
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, () => '[REDACTED-AWS-KEY]'],
+  // PEM private keys
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, () => '[REDACTED-PRIVATE-KEY]'],
+];
+
+/** Redacts credentials found in free text. */
+export function redactText(text: string): string {
+  let out = text;
+  for (const [re, rep] of PATTERNS) out = out.replace(re, rep as (substring: string, ...args: unknown[]) => string);
+  return out;
+}
+
+/** Deep-redacts a JSON value: values under secret-looking keys are replaced, strings are scanned. */
+export function redactValue(value: unknown, depth = 0): unknown {
+  if (depth > 40) return '[TRUNCATED]';
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && !/file|path|ref|name|mode$/i.test(k)) {
+        out[k] = '[REDACTED]';
+      } else if ((k === 'data' || k === 'stringData') && v && typeof v === 'object' && !Array.isArray(v)) {
+        out[k] = Object.fromEntries(Object.keys(v as object).map((kk) => [kk, '[REDACTED]']));
+      } else {
+        out[k] = redactValue(v, depth + 1);
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Removes user info and query strings from a URL for display (`smtps://user:pw@h:465` → `smtps://h:465`). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return redactText(url);
+  }
+}
