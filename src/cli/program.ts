@@ -1,0 +1,102 @@
+import { Command, Option } from 'commander';
+import { OPTIONS } from '../config/options.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { renderCommand } from './render.ts';
+import { scanCommand } from './scan.ts';
+import { validateCommand } from './validate.ts';
+
+export interface ProgramWithExit extends Command {
+  exitCode?: number;
+}
+
+/** Builds the commander program. Each command's action sets `program.exitCode`. */
+export function buildProgram(): ProgramWithExit {
+  const program: ProgramWithExit = new Command('kubeproof');
+  program
+    .description(
+      'Turns a Kubernetes cluster\'s security state into audit evidence mapped to PCI DSS v4.0.1, SOC 2, ' +
+        'ISO/IEC 27001:2022 Annex A and NIST SP 800-53 Rev. 5.',
+    )
+    .version(TOOL_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok; 1 internal error; 2 bad usage, config or input; 3 partial (a source, output format
+or delivery failed; the report was still written); 4 --fail-on tripped.
+
+Examples:
+  kubeproof scan --demo                                   # built-in demo, no cluster needed
+  kubeproof scan --no-cluster --kube-bench kb.json --format json,html,pdf
+  kubeproof render kubeproof-report/report.json --format pdf --frameworks pci
+  kubeproof validate --config kubeproof.yaml`,
+    );
+
+  const setExit = (code: number): void => {
+    program.exitCode = code;
+  };
+
+  const scan = program
+    .command('scan')
+    .description('collect evidence, map it to the frameworks, write the report and deliver it')
+    .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)')
+    .option('--demo', 'scan the built-in demo inputs (no cluster needed)');
+  addOptions(scan, 'scan');
+  scan.action(async (opts: Record<string, unknown>) => setExit(await scanCommand(opts)));
+
+  const render = program
+    .command('render')
+    .description('re-render an existing report.json in other formats, without rescanning')
+    .argument('<report.json>', 'a report.json written by `kubeproof scan`')
+    .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)');
+  addOptions(render, 'render');
+  render.action(async (file: string, opts: Record<string, unknown>) => setExit(await renderCommand(file, opts)));
+
+  program
+    .command('validate')
+    .description('check the configuration file and the mapping data; prints every problem with its file and field')
+    .option('-c, --config <file>', 'YAML configuration file to check (also KUBEPROOF_CONFIG)')
+    .option('--mappings <dir>', 'mappings folder to check (default: the one shipped with kubeproof)')
+    .action(async (opts: Record<string, unknown>) => setExit(await validateCommand(opts)));
+
+  for (const c of program.commands) {
+    c.exitOverride().helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+/** Registers the option table's flags for a command; repeatable flags collect into arrays. */
+function addOptions(cmd: Command, name: 'scan' | 'render' | 'schedule'): void {
+  for (const def of OPTIONS) {
+    if (!def.commands.includes(name)) continue;
+    const desc = def.env ? `${def.description} [env ${def.env}]` : def.description;
+    const opt = new Option(def.flag, desc);
+    if (def.kind === 'repeatable') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    cmd.addOption(opt);
+  }
+}
+
+/** Maps parsed commander options back to config paths (using the same table). */
+export function flagsToConfig(cmdOpts: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const def of OPTIONS) {
+    const attr = new Option(def.flag).attributeName();
+    const v = cmdOpts[attr];
+    if (v === undefined) continue;
+    if (def.flag.startsWith('--no-')) {
+      // commander defaults a --no-x flag to true; only an explicit --no-x (false) is a setting
+      if (v === false) out[def.path] = false;
+      continue;
+    }
+    if (def.kind === 'list' && typeof v === 'string') {
+      out[def.path] = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    } else out[def.path] = v;
+  }
+  return out;
+}

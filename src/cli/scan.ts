@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load.ts';
+import { CONFIG_ENV } from '../config/options.ts';
+import type { Config } from '../config/schema.ts';
+import { loadMappings } from '../mapping/load.ts';
+import type { ReportModel } from '../model/types.ts';
+import { runScan } from '../run.ts';
+import { createSources } from '../sources/registry.ts';
+import { createLogger } from '../util/log.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { flagsToConfig } from './program.ts';
+import { deliverArtifacts, renderFormats, writeLocal } from './outputs.ts';
+
+/** Demo inputs shipped with kubeproof (written for it; see demo/README.md). */
+export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+export async function scanCommand(opts: Record<string, unknown>): Promise<number> {
+  const flags = flagsToConfig(opts);
+  if (opts['demo']) applyDemo(flags);
+  const cfg = await loadConfig({
+    ...((opts['config'] as string | undefined) ?? process.env[CONFIG_ENV]
+      ? { file: (opts['config'] as string | undefined) ?? process.env[CONFIG_ENV]! }
+      : {}),
+    env: process.env,
+    flags,
+  });
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format });
+  const mappings = await loadMappings(cfg.mappingsDir);
+  const now = (): Date => new Date();
+  const { sources, clusterHint, notes } = await createSources(cfg, { log, now });
+  for (const n of notes) log.info(n);
+  const result = await runScan(cfg, {
+    now,
+    log,
+    toolVersion: TOOL_VERSION,
+    mappings,
+    sources,
+    ...(clusterHint ? { clusterHint } : {}),
+    render: renderFormats,
+    writeLocal,
+    deliver: deliverArtifacts,
+  });
+  printSummary(result.model, cfg, result.artifacts.map((a) => a.filename));
+  for (const p of result.problems) {
+    process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n`);
+    if (p.hint) process.stderr.write(`  hint: ${p.hint}\n`);
+  }
+  return result.exitCode;
+}
+
+function applyDemo(flags: Record<string, unknown>): void {
+  const d = (p: string): string => path.join(DEMO_DIR, p);
+  flags['inputs.kubeBench'] ??= [
+    `cp-1=${d('kube-bench/cp-1.json')}`,
+    `worker-a=${d('kube-bench/worker-a.json')}`,
+    `worker-b=${d('kube-bench/worker-b.txt')}`,
+  ];
+  flags['cluster.enabled'] = false;
+  flags['clusterName'] ??= 'demo-payments-prod';
+  flags['formats'] ??= ['json', 'html', 'pdf', 'csv', 'sarif', 'oscal', 'hdf'];
+}
+
+/** A short human summary on stdout: per framework counts, never a "compliant" verdict. */
+export function printSummary(model: ReportModel, cfg: Config, files: string[]): void {
+  const lines: string[] = [];
+  lines.push(`kubeproof ${model.tool.version} · cluster ${model.cluster.name} · report ${model.reportId}`);
+  for (const r of model.runs) {
+    lines.push(`  source ${r.source.padEnd(11)} ${r.status.padEnd(8)} ${r.findingCount} findings${r.error ? ` (${r.error.message.split('\n')[0]})` : ''}`);
+  }
+  lines.push('');
+  lines.push('  framework                 total  pass  fail waived incompl manual attest not-assessed n/a');
+  for (const f of model.frameworks) {
+    const c = f.summary.counts;
+    lines.push(
+      `  ${`${f.name} ${f.version}`.padEnd(24)} ${String(f.summary.total).padStart(6)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.waived).padStart(6)} ${String(c.incomplete).padStart(7)} ${String(c.manual).padStart(6)} ${String(c.attested).padStart(6)} ${String(c['not-assessed']).padStart(12)} ${String(c['not-applicable']).padStart(3)}`,
+    );
+  }
+  lines.push('');
+  lines.push('  Counts only: automated evidence covers part of each framework; not-assessed and manual controls need other evidence.');
+  lines.push(`  Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${cfg.out}/: ${files.join(', ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,55 @@
+/**
+ * The option table: one row per setting that a flag and an environment variable can set. The CLI
+ * registers its flags from it, the loader reads the environment from it, and the README's
+ * configuration table is checked against it in the tests, so the three never drift apart.
+ */
+
+export type OptionKind = 'string' | 'list' | 'boolean' | 'number' | 'repeatable';
+
+export interface OptionDef {
+  /** Commander flag spec, e.g. `--out <dir>`. */
+  flag: string;
+  /** Environment variable, if any. */
+  env?: string;
+  /** Dotted path in the config object. */
+  path: string;
+  kind: OptionKind;
+  description: string;
+  /** Commands that accept it. */
+  commands: ('scan' | 'render' | 'schedule')[];
+}
+
+const SR = ['scan', 'render', 'schedule'] as ('scan' | 'render' | 'schedule')[];
+const S = ['scan', 'schedule'] as ('scan' | 'render' | 'schedule')[];
+
+export const OPTIONS: OptionDef[] = [
+  { flag: '--kube-bench <file>', path: 'inputs.kubeBench', kind: 'repeatable', commands: S, description: 'kube-bench output (JSON or text); repeatable, one per node; `-` reads stdin; NODE=FILE names the node' },
+  { flag: '--kubescape <file>', path: 'inputs.kubescape', kind: 'repeatable', commands: S, description: 'Kubescape JSON results; repeatable; `-` reads stdin' },
+  { flag: '--audit-log <path>', path: 'inputs.auditLog', kind: 'repeatable', commands: S, description: 'Kubernetes audit log file or directory (JSON lines, gzip, rotated); repeatable' },
+  { flag: '--snapshot <path>', path: 'inputs.snapshot', kind: 'repeatable', commands: S, description: 'offline cluster snapshot: `kubectl get -o json|yaml` output, file or directory; repeatable' },
+  { flag: '--no-cluster', path: 'cluster.enabled', kind: 'boolean', commands: S, description: 'do not read the live cluster; use only input files' },
+  { flag: '--kubeconfig <file>', path: 'cluster.kubeconfig', kind: 'string', commands: S, description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster service account)' },
+  { flag: '--context <name>', env: 'KUBEPROOF_CONTEXT', path: 'cluster.context', kind: 'string', commands: S, description: 'kubeconfig context' },
+  { flag: '--cluster-name <name>', env: 'KUBEPROOF_CLUSTER_NAME', path: 'clusterName', kind: 'string', commands: SR, description: 'cluster name shown in the report (default: kubeconfig context, else what an input says)' },
+  { flag: '--frameworks <ids>', env: 'KUBEPROOF_FRAMEWORKS', path: 'frameworks', kind: 'list', commands: SR, description: 'comma list of frameworks: pci, soc2, iso27001, nist (or full ids); default all' },
+  { flag: '--format <list>', env: 'KUBEPROOF_FORMAT', path: 'formats', kind: 'list', commands: SR, description: 'comma list of json, html, pdf, csv, sarif, oscal, hdf (default json,html)' },
+  { flag: '--out <dir>', env: 'KUBEPROOF_OUT', path: 'out', kind: 'string', commands: SR, description: 'output directory (default ./kubeproof-report)' },
+  { flag: '--paper <size>', env: 'KUBEPROOF_PAPER', path: 'paper', kind: 'string', commands: SR, description: 'PDF paper size: a4 or letter' },
+  { flag: '--pdf-per-framework', path: 'perFrameworkPdf', kind: 'boolean', commands: SR, description: 'also write one PDF per framework' },
+  { flag: '--chromium <path>', env: 'KUBEPROOF_CHROMIUM', path: 'chromium', kind: 'string', commands: SR, description: 'Chromium executable for PDF output (default: auto-detect)' },
+  { flag: '--mappings <dir>', env: 'KUBEPROOF_MAPPINGS', path: 'mappingsDir', kind: 'string', commands: ['scan', 'schedule'], description: 'mappings folder (default: the one shipped with kubeproof)' },
+  { flag: '--since <date>', env: 'KUBEPROOF_SINCE', path: 'period.since', kind: 'string', commands: S, description: 'start of the evidence window (audit logs), e.g. 2026-11-01' },
+  { flag: '--until <date>', env: 'KUBEPROOF_UNTIL', path: 'period.until', kind: 'string', commands: S, description: 'end of the evidence window' },
+  { flag: '--fail-on <level>', env: 'KUBEPROOF_FAIL_ON', path: 'failOn', kind: 'string', commands: S, description: 'exit 4 when any control is fail (fail) or fail/incomplete (incomplete); default none' },
+  { flag: '--log-format <fmt>', env: 'KUBEPROOF_LOG_FORMAT', path: 'log.format', kind: 'string', commands: SR, description: 'text (default) or json' },
+  { flag: '--log-level <level>', env: 'KUBEPROOF_LOG_LEVEL', path: 'log.level', kind: 'string', commands: SR, description: 'debug, info, warn or error' },
+  { flag: '--smtp-url <url>', env: 'KUBEPROOF_SMTP_URL', path: 'deliver.email.smtpUrl', kind: 'string', commands: SR, description: 'SMTP server, smtp[s]://user:pass@host:port (prefer KUBEPROOF_SMTP_URL or a password file)' },
+  { flag: '--smtp-password-file <file>', env: 'KUBEPROOF_SMTP_PASSWORD_FILE', path: 'deliver.email.passwordFile', kind: 'string', commands: SR, description: 'file holding the SMTP password' },
+  { flag: '--email-from <addr>', env: 'KUBEPROOF_EMAIL_FROM', path: 'deliver.email.from', kind: 'string', commands: SR, description: 'sender address' },
+  { flag: '--email-to <list>', env: 'KUBEPROOF_EMAIL_TO', path: 'deliver.email.to', kind: 'list', commands: SR, description: 'comma list of recipients' },
+  { flag: '--s3 <url>', env: 'KUBEPROOF_S3', path: 'deliver.s3.url', kind: 'string', commands: SR, description: 'S3 destination s3://bucket/prefix' },
+  { flag: '--s3-endpoint <url>', env: 'AWS_ENDPOINT_URL_S3', path: 'deliver.s3.endpoint', kind: 'string', commands: SR, description: 'S3-compatible endpoint (MinIO, Ceph, GCS interop)' },
+  { flag: '--s3-path-style', env: 'KUBEPROOF_S3_PATH_STYLE', path: 'deliver.s3.pathStyle', kind: 'boolean', commands: SR, description: 'path-style S3 addressing' },
+];
+
+export const CONFIG_ENV = 'KUBEPROOF_CONFIG';

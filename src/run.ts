@@ -1,0 +1,218 @@
+import type { Config } from './config/schema.ts';
+import { InputError, KubeproofError, SourceError } from './errors.ts';
+import { assess } from './mapping/assess.ts';
+import type { MappingBundle } from './mapping/types.ts';
+import type { Artifact, ClusterInfo, Evidence, Finding, Receipt, ReportModel, RunRecord, SourceId } from './model/types.ts';
+import { buildReport } from './report/build.ts';
+import type { Source, SourceContext, SourceOutput } from './sources/types.ts';
+import type { Logger } from './util/log.ts';
+
+/** I/O dependencies of a run, injected so the orchestrator is testable and deterministic. */
+export interface RunDeps {
+  now: () => Date;
+  log: Logger;
+  toolVersion: string;
+  mappings: MappingBundle;
+  /** Enabled sources, in collection order. */
+  sources: Source<unknown>[];
+  /** Cluster identity known before collection (kubeconfig context, in-cluster). */
+  clusterHint?: { name?: string; serverVersion?: string; source: ClusterInfo['nameSource'] };
+  /** Renders the requested formats; errors of one format must not lose the others (see RenderResult). */
+  render: (model: ReportModel, cfg: Config) => Promise<RenderResult>;
+  /** Writes artifacts to the local output directory. Always called before delivery. */
+  writeLocal: (dir: string, artifacts: Artifact[]) => Promise<Receipt>;
+  /** Delivers to email / S3; never throws for a delivery failure (ok:false receipts). */
+  deliver?: (artifacts: Artifact[], model: ReportModel, cfg: Config) => Promise<Receipt[]>;
+  signal?: AbortSignal;
+}
+
+export interface RenderResult {
+  artifacts: Artifact[];
+  errors: KubeproofError[];
+}
+
+export interface RunResult {
+  model: ReportModel;
+  artifacts: Artifact[];
+  receipts: Receipt[];
+  exitCode: number;
+  /** Problems worth a line on stderr each (bad input, failed source, failed render or delivery). */
+  problems: { severity: 'error' | 'warning'; message: string; hint?: string }[];
+}
+
+/**
+ * One run: collect from every enabled source, assess, build the model, render, write locally, deliver.
+ * A failing source, format or delivery never stops the run: what could be produced is written, the
+ * problem is recorded, and the exit code says so (2 bad input, 3 partial, 4 gate, 1 internal).
+ */
+export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
+  const { log } = deps;
+  const problems: RunResult['problems'] = [];
+  let worst = 0;
+  const escalate = (code: number): void => {
+    // precedence: internal (1) > bad input (2) > partial (3) > gate (4)
+    if (worst === 0 || code < worst) worst = code;
+  };
+
+  const ctx: SourceContext = {
+    now: deps.now,
+    log,
+    mappings: deps.mappings,
+    ...(cfg.period.since || cfg.period.until
+      ? {
+          period: {
+            ...(cfg.period.since ? { from: new Date(cfg.period.since) } : {}),
+            ...(cfg.period.until ? { to: new Date(cfg.period.until) } : {}),
+          },
+        }
+      : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  };
+
+  const runs: RunRecord[] = [];
+  const findings: Finding[] = [];
+  const evidence: Evidence[] = [];
+  const clusterFromInputs: NonNullable<SourceOutput['cluster']>[] = [];
+
+  for (const source of deps.sources) {
+    const started = deps.now();
+    const t0 = performance.now();
+    log.info(`collecting ${source.id}`);
+    try {
+      const raw = await source.read(ctx);
+      const out = source.normalize(raw, ctx);
+      findings.push(...out.findings);
+      evidence.push(...out.evidence);
+      if (out.cluster) clusterFromInputs.push(out.cluster);
+      const rec: RunRecord = {
+        source: source.id,
+        status: out.partialError ? 'partial' : 'ok',
+        startedAt: started.toISOString(),
+        durationMs: Math.round(performance.now() - t0),
+        findingCount: out.findings.length,
+        inputs: out.inputs,
+        notes: out.notes,
+        ...(out.toolVersion ? { toolVersion: out.toolVersion } : {}),
+        ...(out.stats ? { stats: out.stats } : {}),
+        ...(out.partialError ? { error: out.partialError } : {}),
+      };
+      runs.push(rec);
+      if (out.partialError) {
+        problems.push({ severity: 'error', message: `${source.id}: ${out.partialError.message}`, ...hint(out.partialError.hint) });
+        escalate(out.partialError.code === 'input' ? 2 : 3);
+      }
+      log.info(`${source.id}: ${out.findings.length} findings`, { durationMs: rec.durationMs });
+    } catch (err) {
+      const e = describe(err);
+      runs.push({
+        source: source.id,
+        status: 'failed',
+        error: e,
+        startedAt: started.toISOString(),
+        durationMs: Math.round(performance.now() - t0),
+        findingCount: 0,
+        inputs: [],
+        notes: [],
+      });
+      problems.push({ severity: 'error', message: `${source.id}: ${e.message}`, ...hint(e.hint) });
+      if (err instanceof InputError) escalate(2);
+      else if (err instanceof KubeproofError) escalate(3);
+      else {
+        escalate(1);
+        log.debug(`${source.id} crashed`, { stack: (err as Error).stack });
+      }
+    }
+  }
+
+  const cluster = resolveCluster(cfg, deps.clusterHint, clusterFromInputs);
+  const frameworks = cfg.frameworks ?? deps.mappings.frameworks.map((f) => f.id);
+  const unknown = frameworks.filter((f) => !deps.mappings.frameworks.some((d) => d.id === f));
+  if (unknown.length > 0) {
+    throw new KubeproofError(
+      'config',
+      `frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}`,
+      `known: ${deps.mappings.frameworks.map((f) => f.id).join(', ')} (or pci, soc2, iso27001, nist)`,
+    );
+  }
+  const assessment = assess(findings, deps.mappings, { frameworks, runs, notApplicable: cfg.notApplicable });
+  const model = buildReport({
+    generatedAt: deps.now(),
+    toolVersion: deps.toolVersion,
+    cluster,
+    sources: deps.sources.map((s) => s.id),
+    period: {
+      ...(cfg.period.since ? { from: cfg.period.since } : {}),
+      ...(cfg.period.until ? { to: cfg.period.until } : {}),
+    },
+    notApplicable: cfg.notApplicable,
+    runs,
+    assessment,
+    evidence,
+    mappings: deps.mappings,
+  });
+
+  const rendered = await deps.render(model, cfg);
+  for (const e of rendered.errors) {
+    problems.push({ severity: 'error', message: e.message, ...hint(e.hint) });
+    escalate(e.code === 'chromium-missing' || e.code === 'config' ? 2 : 3);
+  }
+  const local = await deps.writeLocal(cfg.out, rendered.artifacts);
+  const receipts: Receipt[] = [local];
+  if (!local.ok) {
+    problems.push({ severity: 'error', message: `writing ${cfg.out}: ${local.error ?? 'failed'}` });
+    escalate(3);
+  }
+  if (deps.deliver) {
+    for (const r of await deps.deliver(rendered.artifacts, model, cfg)) {
+      receipts.push(r);
+      if (!r.ok) {
+        problems.push({ severity: 'error', message: `delivery to ${r.target} failed: ${r.error ?? 'unknown error'}` });
+        escalate(3);
+      }
+    }
+  }
+
+  if (cfg.failOn !== 'none') {
+    const trip = model.frameworks.some((f) =>
+      f.controls.some((c) => c.status === 'fail' || (cfg.failOn === 'incomplete' && c.status === 'incomplete')),
+    );
+    if (trip) {
+      problems.push({ severity: 'warning', message: `--fail-on ${cfg.failOn}: at least one control is ${cfg.failOn === 'fail' ? 'failing' : 'failing or incomplete'}` });
+      escalate(4);
+    }
+  }
+  return { model, artifacts: rendered.artifacts, receipts, exitCode: worst, problems };
+}
+
+function hint(h: string | undefined): { hint?: string } {
+  return h ? { hint: h } : {};
+}
+
+function describe(err: unknown): { code: string; message: string; hint?: string } {
+  if (err instanceof KubeproofError) return { code: err.code, message: err.message, ...hint(err.hint) };
+  if (err instanceof SourceError) return { code: err.code, message: err.message };
+  return { code: 'internal', message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+}
+
+/** Cluster name: flag/config, else kubeconfig context, else what an input says, else a placeholder. */
+export function resolveCluster(
+  cfg: Config,
+  hint: RunDeps['clusterHint'],
+  fromInputs: NonNullable<SourceOutput['cluster']>[],
+): ClusterInfo {
+  const serverVersion = hint?.serverVersion ?? fromInputs.find((c) => c.serverVersion)?.serverVersion;
+  const nodes = new Set(fromInputs.flatMap((c) => c.nodes ?? []));
+  const platform = fromInputs.find((c) => c.platform)?.platform;
+  const extra = {
+    ...(serverVersion ? { serverVersion } : {}),
+    ...(nodes.size > 0 ? { nodeCount: nodes.size } : {}),
+    ...(platform ? { platform } : {}),
+  };
+  if (cfg.clusterName) return { name: cfg.clusterName, nameSource: 'flag', ...extra };
+  if (hint?.name) return { name: hint.name, nameSource: hint.source, ...extra };
+  const named = fromInputs.find((c) => c.name);
+  if (named?.name) return { name: named.name, nameSource: 'input', ...extra };
+  return { name: 'unnamed-cluster', nameSource: 'default', ...extra };
+}
+
+export type { SourceId };
