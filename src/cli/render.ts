@@ -59,7 +59,7 @@ export async function readReport(file: string): Promise<ReportModel> {
   } catch (err) {
     throw new InputError(file, `not valid JSON (${(err as Error).message})`, { hint: 'the file may be truncated' });
   }
-  const parsed = reportModelSchema.safeParse(data);
+  const parsed = reportModelSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     throw new InputError(file, `not a kubeproof report:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`, {
       hint: 'pass the report.json that `kubeproof scan` wrote',

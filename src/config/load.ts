@@ -45,7 +45,7 @@ export async function loadConfig(src: ConfigSources): Promise<Config> {
     if (def?.kind === 'repeatable' && Array.isArray(v) && v.length === 0) continue;
     setPath(layered, p, v);
   }
-  const parsed = configSchema.safeParse(layered);
+  const parsed = configSchema.safeParse(layered, { reportInput: true });
   if (!parsed.success) {
     const where = src.file ? `${src.file} (with environment and flags)` : 'configuration';
     throw new ConfigError(`invalid ${where}:\n  ${formatIssues(parsed.error).split('\n').join('\n  ')}`, 'see `kubeproof scan --help` and the README, "Configuration"');

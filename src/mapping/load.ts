@@ -190,7 +190,7 @@ export async function loadMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<MappingB
 }
 
 function check<T extends z.ZodType>(schema: T, data: unknown, file: string, errors: string[]): z.infer<T> | undefined {
-  const r = schema.safeParse(data);
+  const r = schema.safeParse(data, { reportInput: true });
   if (r.success) return r.data;
   for (const line of formatIssues(r.error).split('\n')) errors.push(`${file}: ${line}`);
   return undefined;

@@ -1,0 +1,67 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { OPTIONS } from '../../src/config/options.ts';
+import { TOOL_VERSION } from '../../src/version.ts';
+import { runCli } from '../support/cli.ts';
+
+test('--version prints the package version', async (t) => {
+  const r = await runCli(['--version']);
+  t.is(r.code, 0);
+  t.is(r.stdout.trim(), TOOL_VERSION);
+});
+
+test('--help on every command, exit 0', async (t) => {
+  for (const args of [['--help'], ['scan', '--help'], ['render', '--help'], ['validate', '--help']]) {
+    const r = await runCli(args);
+    t.is(r.code, 0, args.join(' '));
+    t.regex(r.stdout, /Usage: kubeproof/);
+  }
+});
+
+test('scan --help lists every option of the table with its environment variable', async (t) => {
+  const r = await runCli(['scan', '--help']);
+  const text = r.stdout.replace(/\s+/g, ' ');
+  for (const def of OPTIONS.filter((o) => o.commands.includes('scan'))) {
+    t.true(text.includes(def.flag.split(' ')[0]!), def.flag);
+    if (def.env) t.true(text.includes(def.env), def.env);
+  }
+});
+
+test('an unknown option is a usage error (exit 2)', async (t) => {
+  const r = await runCli(['scan', '--frobnicate']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /unknown option '--frobnicate'/);
+});
+
+test('an invalid config file: exit 2, message with file and field, no stack trace', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cfg = path.join(dir, 'kubeproof.yaml');
+  await writeFile(cfg, 'deliver:\n  s3:\n    url: bucket-without-scheme\n');
+  const r = await runCli(['scan', '--no-cluster', '--config', cfg, '--out', dir]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /kubeproof\.yaml/);
+  t.regex(r.stderr, /deliver\.s3\.url: must look like s3:\/\/bucket\/prefix/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+test('validate checks the shipped mappings', async (t) => {
+  const r = await runCli(['validate']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /frameworks, \d+ controls, \d+ objectives/);
+});
+
+test('render refuses a file that is not a report, naming it', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const f = path.join(dir, 'other.json');
+  await writeFile(f, JSON.stringify({ Controls: [] }));
+  const r = await runCli(['render', f, '--out', dir]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /other\.json: not a kubeproof report/);
+  const r2 = await runCli(['render', path.join(dir, 'missing.json'), '--out', dir]);
+  t.is(r2.code, 2);
+  t.regex(r2.stderr, /missing\.json: cannot read the report \(ENOENT\)/);
+});
