@@ -4,6 +4,7 @@ import { assess } from './mapping/assess.ts';
 import type { MappingBundle } from './mapping/types.ts';
 import type { Artifact, ClusterInfo, Evidence, Finding, Receipt, ReportModel, RunRecord, SourceId } from './model/types.ts';
 import { buildReport } from './report/build.ts';
+import { governance, loadGovernance } from './mapping/waivers.ts';
 import type { Source, SourceContext, SourceOutput } from './sources/types.ts';
 import type { Logger } from './util/log.ts';
 
@@ -24,6 +25,8 @@ export interface RunDeps {
   /** Delivers to email / S3; never throws for a delivery failure (ok:false receipts). */
   deliver?: (artifacts: Artifact[], model: ReportModel, cfg: Config) => Promise<Receipt[]>;
   signal?: AbortSignal;
+  /** Waiver/attestation folders loaded besides the configured ones (the mappings folder's waivers/). */
+  defaultGovernancePaths?: string[];
 }
 
 export interface RenderResult {
@@ -134,7 +137,23 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
       `known: ${deps.mappings.frameworks.map((f) => f.id).join(', ')} (or pci, soc2, iso27001, nist)`,
     );
   }
-  const assessment = assess(findings, deps.mappings, { frameworks, runs, notApplicable: cfg.notApplicable });
+  let gov: ReturnType<typeof governance> | undefined;
+  const govPaths = [...cfg.waivers, ...cfg.attestations, ...(deps.defaultGovernancePaths ?? [])];
+  if (govPaths.length > 0) {
+    try {
+      gov = governance(await loadGovernance(govPaths), deps.now(), cluster.name);
+    } catch (err) {
+      const e = describe(err);
+      problems.push({ severity: 'error', message: `${e.message} (no waiver or attestation was applied)`, ...hint(e.hint) });
+      escalate(err instanceof KubeproofError ? 2 : 1);
+    }
+  }
+  const assessment = assess(findings, deps.mappings, {
+    frameworks,
+    runs,
+    notApplicable: cfg.notApplicable,
+    ...(gov ? { waiverFor: gov.waiverFor, attestationFor: gov.attestationFor } : {}),
+  });
   const model = buildReport({
     generatedAt: deps.now(),
     toolVersion: deps.toolVersion,
@@ -149,6 +168,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     assessment,
     evidence,
     mappings: deps.mappings,
+    ...(gov ? { governance: gov.entries() } : {}),
   });
 
   const rendered = await deps.render(model, cfg);

@@ -40,6 +40,8 @@ export const OPTIONS: OptionDef[] = [
   { flag: '--mappings <dir>', env: 'KUBEPROOF_MAPPINGS', path: 'mappingsDir', kind: 'string', commands: ['scan', 'schedule'], description: 'mappings folder (default: the one shipped with kubeproof)' },
   { flag: '--since <date>', env: 'KUBEPROOF_SINCE', path: 'period.since', kind: 'string', commands: S, description: 'start of the evidence window (audit logs), e.g. 2026-11-01' },
   { flag: '--until <date>', env: 'KUBEPROOF_UNTIL', path: 'period.until', kind: 'string', commands: S, description: 'end of the evidence window' },
+  { flag: '--waivers <file>', path: 'waivers', kind: 'repeatable', commands: S, description: 'waiver file or folder (YAML; see mappings/waivers/README.md); repeatable' },
+  { flag: '--attestations <file>', path: 'attestations', kind: 'repeatable', commands: S, description: 'attestation file or folder for manual controls (YAML); repeatable' },
   { flag: '--fail-on <level>', env: 'KUBEPROOF_FAIL_ON', path: 'failOn', kind: 'string', commands: S, description: 'exit 4 when any control is fail (fail) or fail/incomplete (incomplete); default none' },
   { flag: '--log-format <fmt>', env: 'KUBEPROOF_LOG_FORMAT', path: 'log.format', kind: 'string', commands: SR, description: 'text (default) or json' },
   { flag: '--log-level <level>', env: 'KUBEPROOF_LOG_LEVEL', path: 'log.level', kind: 'string', commands: SR, description: 'debug, info, warn or error' },

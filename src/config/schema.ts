@@ -97,6 +97,7 @@ export const configSchema = z
     period: z.strictObject({ since: isoDateTime.optional(), until: isoDateTime.optional() }).default({}),
     notApplicable: z.array(z.strictObject({ control: nonEmpty, reason: nonEmpty })).default([]),
     waivers: z.array(nonEmpty).default([]),
+    attestations: z.array(nonEmpty).default([]),
     failOn: z.enum(['none', 'fail', 'incomplete']).default('none'),
     log: z
       .strictObject({

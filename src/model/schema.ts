@@ -176,6 +176,20 @@ export const reportModelSchema = z.looseObject({
       artifacts: z.array(z.string()),
     }),
   ),
+  governance: z
+    .array(
+      z.looseObject({
+        kind: z.enum(['waiver', 'attestation']),
+        id: z.string(),
+        target: z.string(),
+        owner: z.string(),
+        expires: z.string(),
+        file: z.string(),
+        state: z.enum(['active', 'expiring', 'expired', 'unused']),
+        uses: z.number(),
+      }),
+    )
+    .optional(),
 });
 
 /** JSON Schema (draft 2020-12) of report.json, generated from reportModelSchema. */

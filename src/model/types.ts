@@ -308,6 +308,20 @@ export interface ReportModel {
   evidence: Evidence[];
   unmapped: UnmappedFinding[];
   deliveries: Delivery[];
+  /** Waivers and attestations in force for this run, with their state (active, expiring, expired, unused). */
+  governance?: GovernanceEntry[];
+}
+
+export interface GovernanceEntry {
+  kind: 'waiver' | 'attestation';
+  id: string;
+  /** `<framework>/<control>` or `<source>:<ruleId>`. */
+  target: string;
+  owner: string;
+  expires: string;
+  file: string;
+  state: 'active' | 'expiring' | 'expired' | 'unused';
+  uses: number;
 }
 
 /** A rendered output file. */

@@ -5,6 +5,7 @@ import type {
   Delivery,
   Evidence,
   Finding,
+  GovernanceEntry,
   ReportModel,
   RunRecord,
   SourceId,
@@ -26,6 +27,7 @@ export interface BuildReportInput {
   evidence: Evidence[];
   mappings: MappingBundle;
   deliveries?: Delivery[];
+  governance?: GovernanceEntry[];
 }
 
 /**
@@ -61,6 +63,7 @@ export function buildReport(input: BuildReportInput): ReportModel {
     evidence,
     unmapped: [...input.assessment.unmapped].sort((a, b) => cmp(a.findingId, b.findingId)),
     deliveries: input.deliveries ?? [],
+    ...(input.governance ? { governance: input.governance } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ export function formatIssues(error: z.ZodError, prefix = '', max = 10): string {
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
+  if ((i.code === 'invalid_type' || i.code === 'invalid_union') && i.input === undefined) return 'required, but missing';
   if (i.code === 'invalid_type') {
     return `expected ${i.expected}, got ${receivedType(i.input)}`;
   }
