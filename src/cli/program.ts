@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { OPTIONS } from '../config/options.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { diffCommand } from './diff.ts';
 import { renderCommand } from './render.ts';
 import { scanCommand } from './scan.ts';
 import { validateCommand } from './validate.ts';
@@ -61,6 +62,14 @@ Examples:
     .option('-c, --config <file>', 'YAML configuration file to check (also KUBEPROOF_CONFIG)')
     .option('--mappings <dir>', 'mappings folder to check (default: the one shipped with kubeproof)')
     .action(async (opts: Record<string, unknown>) => setExit(await validateCommand(opts)));
+
+  program
+    .command('diff')
+    .description('show what changed between two reports: new and resolved failures, control status changes')
+    .argument('<old.json>', 'the earlier report.json')
+    .argument('<new.json>', 'the later report.json')
+    .option('-o, --output <fmt>', 'text (default) or json')
+    .action(async (a: string, b: string, opts: Record<string, unknown>) => setExit(await diffCommand(a, b, opts)));
 
   for (const c of program.commands) {
     c.exitOverride().helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
