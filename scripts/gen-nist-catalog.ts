@@ -96,7 +96,7 @@ const ORGANISATIONAL_FAMILIES = new Set(['AT', 'IR', 'PE', 'PL', 'PM', 'PS']);
  * Families that are organisational by default, with the controls (and, with a trailing `*`, their
  * enhancements) that a technical mechanism can evidence.
  */
-const MOSTLY_ORGANISATIONAL: Record<string, string[]> = {
+export const MOSTLY_ORGANISATIONAL: Record<string, string[]> = {
   CA: ['CA-7', 'CA-7(3)', 'CA-7(4)', 'CA-7(5)', 'CA-7(6)', 'CA-9*'],
   CP: ['CP-9*', 'CP-10*', 'CP-11', 'CP-12', 'CP-13'],
   MA: ['MA-4', 'MA-4(1)', 'MA-4(4)', 'MA-4(6)', 'MA-4(7)'],
@@ -108,7 +108,7 @@ const MOSTLY_ORGANISATIONAL: Record<string, string[]> = {
 };
 
 /** In the technical families, the controls (beyond every `-1`) that only organisational evidence satisfies. */
-const ORGANISATIONAL_IN_TECHNICAL = new Set([
+export const ORGANISATIONAL_IN_TECHNICAL = new Set([
   // Use of external systems, information sharing and public content are decisions and agreements.
   'AC-20',
   'AC-20(1)',

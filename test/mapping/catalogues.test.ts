@@ -10,7 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { ControlDef, FrameworkDef } from '../../src/model/types.ts';
-import { generate, parseCsv } from '../../scripts/gen-nist-catalog.ts';
+import {
+  generate,
+  MOSTLY_ORGANISATIONAL,
+  ORGANISATIONAL_IN_TECHNICAL,
+  parseCsv,
+} from '../../scripts/gen-nist-catalog.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const frameworksDir = path.join(projectRoot, 'mappings/frameworks');
@@ -325,6 +330,24 @@ test('NIST SP 800-53 r5: counts, 5.1.1 baseline sizes, organisational marks', (t
   // OSCAL title-casing artefacts are repaired.
   t.is(byId.get('IA-5(15)')?.title, 'GSA-approved Products and Services');
   t.is(byId.get('SA-9(8)')?.title, 'Processing and Storage Location — U.S. Jurisdiction');
+});
+
+test('NIST generator: every id named in the organisational lists is a listed control', (t) => {
+  const ids = new Set(get('nist-800-53-r5').controls.map((c) => c.id));
+  const named = [
+    ...ORGANISATIONAL_IN_TECHNICAL,
+    ...Object.values(MOSTLY_ORGANISATIONAL)
+      .flat()
+      .map((p) => p.replace(/\*$/, '')),
+  ];
+  t.true(named.length > 50);
+  for (const id of named) t.true(ids.has(id), `${id} is not an active control`);
+  for (const family of Object.keys(MOSTLY_ORGANISATIONAL)) {
+    t.true(
+      get('nist-800-53-r5').families.some((f) => f.id === family),
+      family,
+    );
+  }
 });
 
 test('parseCsv reads quoted fields, doubled quotes and CRLF', (t) => {
