@@ -148,6 +148,11 @@ export interface FrameworkDef {
   url?: string;
   titleNote: string;
   families: { id: string; title: string }[];
+  /**
+   * Optional headings between family and control (PCI DSS `x.y`), for grouping in reports. A control
+   * belongs to the section whose id followed by `.` prefixes its id (`1.2` holds `1.2.1`).
+   */
+  sections?: { id: string; title: string }[];
   controls: ControlDef[];
 }
 
