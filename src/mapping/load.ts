@@ -80,6 +80,7 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
         families: parsed.families,
         controls: parsed.controls.map((c) => ({ ...c })),
         ...(parsed.url ? { url: parsed.url } : {}),
+        ...(parsed.sections ? { sections: parsed.sections } : {}),
       });
     } else if (kind === 'objectives') {
       const parsed = check(objectiveFileSchema, data, name, errors);
