@@ -162,7 +162,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root = 'delive
 export function parseDeliverConfig(input: unknown, root = 'deliver'): DeliverConfig {
   const r = deliverConfigSchema.safeParse(input ?? {});
   if (!r.success) {
-    throw new ConfigError(formatIssues(r.error.issues, root), 'see docs/delivery.md for the deliver: section');
+    throw new ConfigError(
+      formatIssues(r.error.issues, root),
+      'see docs/delivery.md for the deliver: section',
+    );
   }
   return r.data;
 }

@@ -40,7 +40,11 @@ export function parseSmtpUrl(smtpUrl: string): SmtpEndpoint {
 }
 
 /** Password precedence: passwordFile, then KUBEPROOF_SMTP_PASSWORD, then the URL. */
-async function resolvePassword(cfg: EmailConfig, ep: SmtpEndpoint, env: DeliverContext['env']): Promise<string | undefined> {
+async function resolvePassword(
+  cfg: EmailConfig,
+  ep: SmtpEndpoint,
+  env: DeliverContext['env'],
+): Promise<string | undefined> {
   if (cfg.passwordFile !== undefined) return (await readFile(cfg.passwordFile, 'utf8')).replace(/\r?\n$/, '');
   const fromEnv = env['KUBEPROOF_SMTP_PASSWORD'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
@@ -59,7 +63,8 @@ function describe(err: unknown, secrets: string[], cfgPath: string): string {
   if (code === 'EAUTH') {
     return `authentication failed: ${msg}; check the user in ${cfgPath}.smtpUrl and the password (${cfgPath}.passwordFile or KUBEPROOF_SMTP_PASSWORD)`;
   }
-  if (original === 'ECONNREFUSED' || field(err, 'code') === 'ECONNREFUSED') return `connection refused: ${msg}`;
+  if (original === 'ECONNREFUSED' || field(err, 'code') === 'ECONNREFUSED')
+    return `connection refused: ${msg}`;
   if (/certificate|self[- ]signed|unable to verify/i.test(msg)) {
     return `TLS certificate not trusted: ${msg}; give the server's CA in ${cfgPath}.tls.caFile`;
   }
@@ -88,13 +93,18 @@ export async function deliverEmail(
     if (password) secrets.push(password);
     const mode = cfg.tls.mode ?? (ep.implicitTls ? 'implicit' : 'starttls-required');
     if (!cfg.tls.rejectUnauthorized) {
-      ctx.logger.warn('SMTP TLS certificate verification is disabled (deliver.email.tls.rejectUnauthorized)', {
-        target,
-      });
+      ctx.logger.warn(
+        'SMTP TLS certificate verification is disabled (deliver.email.tls.rejectUnauthorized)',
+        {
+          target,
+        },
+      );
     }
     const ca = cfg.tls.caFile !== undefined ? await readFile(cfg.tls.caFile, 'utf8') : undefined;
 
-    const pdfArtifact = artifacts.find((a) => a.mediaType === 'application/pdf' || a.filename.endsWith('.pdf'));
+    const pdfArtifact = artifacts.find(
+      (a) => a.mediaType === 'application/pdf' || a.filename.endsWith('.pdf'),
+    );
     const pdfBytes = pdfArtifact ? Buffer.byteLength(pdfArtifact.body) : 0;
     const attach = pdfArtifact !== undefined && pdfBytes <= cfg.attachPdfMaxBytes;
     const vars = {
@@ -123,7 +133,13 @@ export async function deliverEmail(
     const nodemailer = (await import('nodemailer')).default;
     const attachments =
       attach && pdfArtifact
-        ? [{ filename: pdfArtifact.filename, content: Buffer.from(pdfArtifact.body), contentType: 'application/pdf' }]
+        ? [
+            {
+              filename: pdfArtifact.filename,
+              content: Buffer.from(pdfArtifact.body),
+              contentType: 'application/pdf',
+            },
+          ]
         : [];
     const send = async (): Promise<{ messageId: string; rejected: string[] }> => {
       const transport = nodemailer.createTransport({

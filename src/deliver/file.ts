@@ -56,9 +56,17 @@ export async function writeLocal(dir: string, artifacts: readonly Artifact[]): P
   try {
     await mkdir(target, { recursive: true });
   } catch (err) {
-    return { kind: 'file', target, ok: false, error: `cannot create ${target}: ${message(err)}`, artifacts: [] };
+    return {
+      kind: 'file',
+      target,
+      ok: false,
+      error: `cannot create ${target}: ${message(err)}`,
+      artifacts: [],
+    };
   }
-  for (const a of [...artifacts].sort((x, y) => (x.filename < y.filename ? -1 : x.filename > y.filename ? 1 : 0))) {
+  for (const a of [...artifacts].sort((x, y) =>
+    x.filename < y.filename ? -1 : x.filename > y.filename ? 1 : 0,
+  )) {
     if (!isSafeFilename(a.filename)) {
       errors.push(`${JSON.stringify(a.filename)}: not a plain file name`);
       continue;

@@ -63,7 +63,13 @@ export async function deliverAll(
       location = r.location;
     } catch (err) {
       // deliverS3 does not throw; this guards the promise of deliverAll against a bug
-      receipts.push({ kind: 's3', target: s3.url, ok: false, error: `internal error: ${scrubError(err, [])}`, artifacts: [] });
+      receipts.push({
+        kind: 's3',
+        target: s3.url,
+        ok: false,
+        error: `internal error: ${scrubError(err, [])}`,
+        artifacts: [],
+      });
     }
   }
   if (config.email?.smtpUrl !== undefined) {
@@ -71,7 +77,13 @@ export async function deliverAll(
     try {
       receipts.push(await deliverEmail(artifacts, model, email, ctx, location));
     } catch (err) {
-      receipts.push({ kind: 'email', target: 'email', ok: false, error: `internal error: ${scrubError(err, [])}`, artifacts: [] });
+      receipts.push({
+        kind: 'email',
+        target: 'email',
+        ok: false,
+        error: `internal error: ${scrubError(err, [])}`,
+        artifacts: [],
+      });
     }
   }
   return receipts;

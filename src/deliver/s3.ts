@@ -89,7 +89,8 @@ function describe(err: unknown, secrets: string[], bucket: string, where: string
     return `${msg}: Object Lock must be enabled on bucket ${bucket} (it needs versioning, and is set at bucket creation)`;
   }
   const code = field(err, 'code');
-  const prefix = typeof name === 'string' && name !== 'Error' ? `${name}: ` : typeof code === 'string' ? `${code}: ` : '';
+  const prefix =
+    typeof name === 'string' && name !== 'Error' ? `${name}: ` : typeof code === 'string' ? `${code}: ` : '';
   return `${prefix}${msg}`;
 }
 
@@ -108,7 +109,11 @@ export async function deliverS3(
   ctx: DeliverContext,
 ): Promise<{ receipt: Receipt; location?: ReportLocation }> {
   const endpoint = cfg.endpoint ?? ctx.env['AWS_ENDPOINT_URL_S3'] ?? ctx.env['AWS_ENDPOINT_URL'];
-  const region = cfg.region ?? ctx.env['AWS_REGION'] ?? ctx.env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
+  const region =
+    cfg.region ??
+    ctx.env['AWS_REGION'] ??
+    ctx.env['AWS_DEFAULT_REGION'] ??
+    (endpoint ? 'us-east-1' : undefined);
   const where = endpoint ? redactUrl(endpoint) : `AWS S3 (${region ?? 'default region'})`;
   const target = `${cfg.url.replace(/\/+$/, '')}${endpoint ? ` at ${redactUrl(endpoint)}` : ''}`;
   const secrets = [ctx.env['AWS_SECRET_ACCESS_KEY'], ctx.env['AWS_SESSION_TOKEN']].filter(
@@ -145,7 +150,13 @@ export async function deliverS3(
       ...(cfg.kmsKeyId ? { SSEKMSKeyId: cfg.kmsKeyId } : {}),
     };
 
-    const putOne = async (key: string, body: Buffer, mediaType: string, lock: boolean, extra: object = {}): Promise<void> => {
+    const putOne = async (
+      key: string,
+      body: Buffer,
+      mediaType: string,
+      lock: boolean,
+      extra: object = {},
+    ): Promise<void> => {
       const sha256 = createHash('sha256').update(body).digest('hex');
       const digest = md5(body);
       const params = {
@@ -175,18 +186,29 @@ export async function deliverS3(
           } else {
             // Content-MD5 lets the server reject a corrupted body; Object Lock puts require it
             await client.send(
-              new PutObjectCommand({ ...params, ContentLength: body.length, ContentMD5: digest.toString('base64') }),
+              new PutObjectCommand({
+                ...params,
+                ContentLength: body.length,
+                ContentMD5: digest.toString('base64'),
+              }),
             );
           }
           const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
           if (head.ContentLength !== body.length) {
-            throw new TransientError(`verification of ${key}: stored size ${head.ContentLength} != ${body.length}`);
+            throw new TransientError(
+              `verification of ${key}: stored size ${head.ContentLength} != ${body.length}`,
+            );
           }
           if (head.Metadata?.['sha256'] !== sha256) {
             throw new TransientError(`verification of ${key}: stored sha256 metadata does not match`);
           }
           const etag = (head.ETag ?? '').replace(/"/g, '');
-          if (!multipart && cfg.sse !== 'aws:kms' && /^[0-9a-f]{32}$/.test(etag) && etag !== digest.toString('hex')) {
+          if (
+            !multipart &&
+            cfg.sse !== 'aws:kms' &&
+            /^[0-9a-f]{32}$/.test(etag) &&
+            etag !== digest.toString('hex')
+          ) {
             throw new TransientError(`verification of ${key}: ETag ${etag} != MD5 ${digest.toString('hex')}`);
           }
         },
@@ -216,7 +238,9 @@ export async function deliverS3(
       runKey,
       objects: [],
     };
-    const sorted = [...artifacts].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    const sorted = [...artifacts].sort((a, b) =>
+      a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0,
+    );
     try {
       for (const a of sorted) {
         current = a.filename;
@@ -235,9 +259,15 @@ export async function deliverS3(
       }
       current = 'latest.json';
       // the pointer is rewritten every run, so it carries no retention of its own
-      await putOne(latestKey, Buffer.from(JSON.stringify(pointer, null, 2) + '\n'), 'application/json', false, {
-        CacheControl: 'no-cache',
-      });
+      await putOne(
+        latestKey,
+        Buffer.from(JSON.stringify(pointer, null, 2) + '\n'),
+        'application/json',
+        false,
+        {
+          CacheControl: 'no-cache',
+        },
+      );
     } finally {
       client.destroy();
     }

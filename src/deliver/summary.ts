@@ -103,7 +103,10 @@ export function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-function worstFailingSeverity(ids: readonly string[], byId: ReadonlyMap<string, Finding>): [Severity, number] {
+function worstFailingSeverity(
+  ids: readonly string[],
+  byId: ReadonlyMap<string, Finding>,
+): [Severity, number] {
   let worst: Severity = 'unknown';
   let n = 0;
   for (const id of ids) {
@@ -120,7 +123,9 @@ function changesOf(model: ReportModel, max: number): EmailView['changes'] {
   const parsed = diffSchema.safeParse(raw);
   if (!parsed.success) return null;
   const d = parsed.data;
-  const items = [...d.controls].sort((a, b) => cmp(a.framework, b.framework) || cmp(a.controlId, b.controlId));
+  const items = [...d.controls].sort(
+    (a, b) => cmp(a.framework, b.framework) || cmp(a.controlId, b.controlId),
+  );
   return {
     since: d.previousGeneratedAt ?? d.previousReportId ?? 'the previous run',
     items: items.slice(0, max),
@@ -142,7 +147,13 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
     for (const c of fw.controls) {
       if (c.status !== 'fail') continue;
       const [severity, n] = worstFailingSeverity(c.findingIds, byId);
-      failing.push({ framework: fw.name, controlId: c.controlId, title: c.title, severity, failingFindings: n });
+      failing.push({
+        framework: fw.name,
+        controlId: c.controlId,
+        title: c.title,
+        severity,
+        failingFindings: n,
+      });
     }
     return {
       id: fw.id,
@@ -162,7 +173,8 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
   );
   const maxFailing = opts.maxFailing ?? 10;
   const { from, to } = model.scope.period;
-  const period = from || to ? `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}` : 'point in time';
+  const period =
+    from || to ? `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}` : 'point in time';
   const pdf = opts.pdf
     ? {
         attached: opts.pdf.attached,
@@ -192,7 +204,11 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
     moreFailing: Math.max(0, failing.length - maxFailing),
     sourceProblems: model.runs
       .filter((r) => r.status !== 'ok')
-      .map((r) => ({ source: r.source, status: r.status, message: redactText(r.error?.message ?? r.notes[0] ?? '') })),
+      .map((r) => ({
+        source: r.source,
+        status: r.status,
+        message: redactText(r.error?.message ?? r.notes[0] ?? ''),
+      })),
     changes: changesOf(model, opts.maxChanges ?? 20),
     location: opts.location ?? null,
     url: opts.url ?? null,

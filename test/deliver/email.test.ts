@@ -22,7 +22,11 @@ function pdfOf(bytes: number): Artifact {
   return { filename: 'report.pdf', mediaType: 'application/pdf', body };
 }
 
-const json: Artifact = { filename: 'report.json', mediaType: 'application/json', body: '{"schemaVersion":"1.0.0"}' };
+const json: Artifact = {
+  filename: 'report.json',
+  mediaType: 'application/json',
+  body: '{"schemaVersion":"1.0.0"}',
+};
 
 async function peer(t: ExecutionContext, failFirst = 0): Promise<{ cert: TestCert; smtp: TestSmtp }> {
   const cert = generateCert();
@@ -225,7 +229,10 @@ test('PDF larger than attachPdfMaxBytes: not attached, note and link instead', a
   const m = smtp.messages[0]!;
   t.is(m.parsed.attachments.length, 0);
   const text = m.parsed.text ?? '';
-  t.regex(text, /The PDF \(19\.5 KiB\) is larger than the 9\.8 KiB attachment limit, so it is not attached\./);
+  t.regex(
+    text,
+    /The PDF \(19\.5 KiB\) is larger than the 9\.8 KiB attachment limit, so it is not attached\./,
+  );
   t.true(text.includes(`https://reports.example.com/prod-eu-1/${reportModel.reportId}/`));
   const html = typeof m.parsed.html === 'string' ? m.parsed.html : '';
   t.true(html.includes(`<a href="https://reports.example.com/prod-eu-1/${reportModel.reportId}/">`));

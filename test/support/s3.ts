@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
+  httpServer: { on(event: 'request', fn: (req: IncomingMessage) => void): void };
   close(): Promise<void>;
 }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
@@ -21,6 +23,8 @@ const S3rver = createRequire(import.meta.url)('s3rver') as S3rverCtor;
 export interface TestS3 {
   endpoint: string;
   directory: string;
+  /** Every request the server received: method, URL and headers (to check SSE / Object Lock / multipart). */
+  requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];
   close: () => Promise<void>;
 }
 
@@ -37,9 +41,14 @@ export async function startS3(buckets: string[]): Promise<TestS3> {
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const addr = await server.run();
+  const requests: TestS3['requests'] = [];
+  server.httpServer.on('request', (req) =>
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }),
+  );
   return {
     endpoint: `http://127.0.0.1:${addr.port}`,
     directory,
+    requests,
     close: async () => {
       await server.close();
       rmSync(directory, { recursive: true, force: true });
