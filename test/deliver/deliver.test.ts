@@ -3,6 +3,7 @@
  * the email points at it, nothing throws, and the local copy written first is never touched.
  */
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,7 @@ const artifacts: Artifact[] = [
   { filename: 'report.pdf', mediaType: 'application/pdf', body: Buffer.from('%PDF-1.7\n%%EOF\n') },
 ];
 
-const deps = () => ({ logger: memoryLogger(), sleep: async () => {}, random: () => 0, env });
+const deps = () => ({ logger: memoryLogger(), sleep: () => Promise.resolve(), random: () => 0, env });
 
 function emailCfg(port: number, caFile?: string) {
   return {
@@ -41,7 +42,7 @@ const s3Cfg = (endpoint: string) => ({
   checksums: 'when-required',
 });
 
-async function smtpPeer(t: import('ava').ExecutionContext) {
+async function smtpPeer(t: ExecutionContext) {
   const cert = generateCert();
   t.teardown(cert.cleanup);
   const smtp = await startSmtp({

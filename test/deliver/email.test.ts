@@ -42,8 +42,9 @@ function run(config: unknown, artifacts: Artifact[], env: Record<string, string>
   const cfg = parseDeliverConfig(config);
   const done = deliverAll(artifacts, reportModel, cfg, {
     logger,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
+      return Promise.resolve();
     },
     random: () => 0.5,
     env,

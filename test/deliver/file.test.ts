@@ -1,10 +1,11 @@
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isSafeFilename, writeLocal } from '../../src/deliver/file.ts';
 
-function tmp(t: import('ava').ExecutionContext): string {
+function tmp(t: ExecutionContext): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'kubeproof-file-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

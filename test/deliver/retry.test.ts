@@ -24,12 +24,18 @@ test('retries transient errors until success, sleeping between attempts', async 
   const sleeps: number[] = [];
   let calls = 0;
   const v = await withRetry(
-    async () => {
+    () => {
       calls++;
-      if (calls < 3) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      return 'done';
+      if (calls < 3)
+        return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+      return Promise.resolve('done');
     },
-    { ...cfg, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, isTransient: isTransientError },
+    {
+      ...cfg,
+      sleep: (ms) => Promise.resolve(void sleeps.push(ms)),
+      random: () => 0.5,
+      isTransient: isTransientError,
+    },
   );
   t.is(v, 'done');
   t.deepEqual(sleeps, [750, 1500]);
@@ -39,7 +45,7 @@ test('a permanent error stops at once; exhaustion reports the attempt count', as
   const sleeps: number[] = [];
   const opts = {
     ...cfg,
-    sleep: async (ms: number) => void sleeps.push(ms),
+    sleep: (ms: number) => Promise.resolve(void sleeps.push(ms)),
     random: () => 0,
     isTransient: isTransientError,
   };

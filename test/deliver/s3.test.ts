@@ -43,8 +43,9 @@ async function run(config: unknown, arts: Artifact[]) {
   const sleeps: number[] = [];
   const receipts = await deliverAll(arts, reportModel, parseDeliverConfig(config), {
     logger,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
+      return Promise.resolve();
     },
     random: () => 0.5,
     now: () => new Date('2026-11-23T06:00:00Z'),
