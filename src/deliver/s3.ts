@@ -86,7 +86,7 @@ function describe(err: unknown, secrets: string[], bucket: string, where: string
     return `no AWS credentials found (${msg}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a web identity (IRSA), a profile, or run where instance metadata is available`;
   }
   if (name === 'InvalidRequest' && /object lock/i.test(msg)) {
-    return `${msg}: Object Lock must be enabled on bucket ${bucket} (it needs versioning, and is set at bucket creation)`;
+    return `${msg}: Object Lock must be enabled on bucket ${bucket} (it needs versioning; see docs/delivery.md)`;
   }
   const code = field(err, 'code');
   const prefix =
