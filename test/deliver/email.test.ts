@@ -94,7 +94,10 @@ test('STARTTLS + AUTH: summary delivered, PDF attached byte-identical, password 
   const html = typeof m.parsed.html === 'string' ? m.parsed.html : '';
   // counts per framework, top failing controls by severity, failed source, period
   t.regex(text, /PCI DSS 4\.0\.1: 250 controls, 6 touched by automated evidence/);
-  t.regex(text, /fail 2, incomplete 3, waived 0, pass 1, attested 0, manual 180, not-assessed 64, not-applicable 0\n/);
+  t.regex(
+    text,
+    /fail 2, incomplete 3, waived 0, pass 1, attested 0, manual 180, not-assessed 64, not-applicable 0\n/,
+  );
   t.regex(text, /Period: 2026-11-16T06:00:00Z to 2026-11-23T06:00:00Z/);
   const lines = text.split('\n').filter((l) => /^\s+\[(critical|high|medium)\]/.test(l));
   t.deepEqual(
@@ -258,4 +261,83 @@ test('untrusted certificate: ok:false with a caFile hint, not retried', async (t
   t.regex(r.error ?? '', /TLS certificate not trusted.*tls\.caFile/);
   t.deepEqual(sleeps, []);
   t.deepEqual(smtp.authAttempts, [], 'no credentials sent to an unverified server');
+});
+
+test('implicit TLS (smtps://): delivered encrypted', async (t) => {
+  const cert = generateCert();
+  t.teardown(cert.cleanup);
+  const smtp = await startSmtp({
+    key: cert.key,
+    cert: cert.cert,
+    users: { [USER]: PASSWORD },
+    implicitTls: true,
+  });
+  t.teardown(smtp.close);
+  const { receipts } = await run(
+    {
+      email: {
+        smtpUrl: `smtps://${USER}@127.0.0.1:${smtp.port}`,
+        from: 'kubeproof@example.com',
+        to: ['audit@example.com'],
+        tls: { caFile: cert.certFile },
+      },
+      retry,
+    },
+    [json],
+    { KUBEPROOF_SMTP_PASSWORD: PASSWORD },
+  );
+  t.true(receipts[0]!.ok, receipts[0]!.error);
+  t.is(receipts[0]!.target, `smtps://127.0.0.1:${smtp.port}`);
+  t.true(smtp.messages[0]!.secure);
+});
+
+test('starttls-required against a server without STARTTLS: refused before AUTH, nothing sent', async (t) => {
+  const cert = generateCert();
+  t.teardown(cert.cleanup);
+  const smtp = await startSmtp({
+    key: cert.key,
+    cert: cert.cert,
+    users: { [USER]: PASSWORD },
+    noStartTls: true,
+  });
+  t.teardown(smtp.close);
+  const { receipts, logger } = await run(
+    {
+      email: {
+        smtpUrl: `smtp://${USER}@127.0.0.1:${smtp.port}`,
+        from: 'kubeproof@example.com',
+        to: ['audit@example.com'],
+        tls: { caFile: cert.certFile },
+      },
+      retry,
+    },
+    [json],
+    { KUBEPROOF_SMTP_PASSWORD: PASSWORD },
+  );
+  t.false(receipts[0]!.ok);
+  t.regex(receipts[0]!.error ?? '', /STARTTLS/);
+  t.deepEqual(smtp.authAttempts, [], 'the password never crossed in clear');
+  t.is(smtp.messages.length, 0);
+  t.false(logger.lines.join('\n').includes(PASSWORD));
+});
+
+test('starttls-opportunistic against a server without STARTTLS: sent in clear (trusted relay)', async (t) => {
+  const cert = generateCert();
+  t.teardown(cert.cleanup);
+  const smtp = await startSmtp({ key: cert.key, cert: cert.cert, users: {}, noStartTls: true });
+  t.teardown(smtp.close);
+  const { receipts } = await run(
+    {
+      email: {
+        smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+        from: 'kubeproof@example.com',
+        to: ['audit@example.com'],
+        tls: { mode: 'starttls-opportunistic' },
+      },
+      retry,
+    },
+    [json],
+  );
+  t.true(receipts[0]!.ok, receipts[0]!.error);
+  t.false(smtp.messages[0]!.secure);
 });

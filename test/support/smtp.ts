@@ -30,6 +30,10 @@ export interface SmtpOptions {
   users: Record<string, string>;
   /** Fail the first n DATA commands with a 451 (transient). */
   failFirst?: number;
+  /** Implicit TLS (smtps, port 465 style) instead of STARTTLS. */
+  implicitTls?: boolean;
+  /** No STARTTLS at all (a misconfigured or downgraded server); AUTH is then allowed in clear. */
+  noStartTls?: boolean;
 }
 
 export async function startSmtp(opts: SmtpOptions): Promise<TestSmtp> {
@@ -37,7 +41,11 @@ export async function startSmtp(opts: SmtpOptions): Promise<TestSmtp> {
   const authAttempts: { user: string; ok: boolean }[] = [];
   let failures = opts.failFirst ?? 0;
   const server = new SMTPServer({
-    secure: false,
+    secure: opts.implicitTls ?? false,
+    ...(opts.noStartTls ? { disabledCommands: ['STARTTLS'] } : {}),
+    allowInsecureAuth: opts.noStartTls ?? false,
+    // an empty user table is an open relay on a trusted network
+    authOptional: Object.keys(opts.users).length === 0,
     key: opts.key,
     cert: opts.cert,
     logger: false,
