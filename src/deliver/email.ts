@@ -91,6 +91,11 @@ export async function deliverEmail(
     if (ep.urlPassword) secrets.push(ep.urlPassword);
     const password = await resolvePassword(cfg, ep, ctx.env);
     if (password) secrets.push(password);
+    if (password && ep.user === undefined) {
+      ctx.logger.warn('an SMTP password is set but the SMTP URL names no user; sending without AUTH', {
+        target,
+      });
+    }
     const mode = cfg.tls.mode ?? (ep.implicitTls ? 'implicit' : 'starttls-required');
     if (!cfg.tls.rejectUnauthorized) {
       ctx.logger.warn(
@@ -113,7 +118,12 @@ export async function deliverEmail(
       bucket: location?.bucket ?? '',
       key: location?.key ?? '',
     };
-    const url = cfg.reportUrl !== undefined ? renderLine(cfg.reportUrl, vars) : undefined;
+    // a link built from the S3 location is meaningless when S3 did not deliver: leave it out
+    const needsS3 = cfg.reportUrl !== undefined && /\{\{\s*(bucket|key)\s*\}\}/.test(cfg.reportUrl);
+    const url =
+      cfg.reportUrl !== undefined && (location !== undefined || !needsS3)
+        ? renderLine(cfg.reportUrl, vars)
+        : undefined;
     const view = buildEmailView(model, {
       ...(location ? { location: location.uri } : {}),
       // only web links become hrefs; anything else (a typo, a javascript: URL) is dropped

@@ -157,3 +157,27 @@ test('no target configured: no receipts', async (t) => {
   t.false(hasRemoteTargets(config));
   t.deepEqual(await deliverAll(artifacts, reportModel, config, deps()), []);
 });
+
+test('a reportUrl built from the S3 location is left out when S3 failed', async (t) => {
+  const { cert, smtp } = await smtpPeer(t);
+  const config = parseDeliverConfig({
+    email: {
+      ...emailCfg(smtp.port, cert.certFile),
+      reportUrl: 'https://reports.example.com/{{bucket}}/{{key}}',
+    },
+    s3: s3Cfg(`http://127.0.0.1:${await closedPort()}`),
+    retry,
+  });
+  const receipts = await deliverAll(artifacts, reportModel, config, deps());
+  t.deepEqual(
+    receipts.map((r) => [r.kind, r.ok]),
+    [
+      ['s3', false],
+      ['email', true],
+    ],
+  );
+  t.regex(receipts[0]!.error ?? '', /^report\.json: .*ECONNREFUSED.* \(after 2 attempts\)$/);
+  const text = smtp.messages[0]!.parsed.text ?? '';
+  t.false(text.includes('https://reports.example.com'));
+  t.true(text.includes("written to the run's local output directory"));
+});
