@@ -132,7 +132,8 @@ export async function deliverS3(
     const checksum = cfg.checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
     const client = new S3Client({
       ...(region ? { region } : {}),
-      ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+      // the env endpoint is passed explicitly too, so messages and requests name the same server
+      ...(endpoint ? { endpoint } : {}),
       forcePathStyle: cfg.pathStyle,
       requestChecksumCalculation: checksum,
       responseChecksumValidation: checksum,

@@ -205,3 +205,21 @@ test('SSE and Object Lock headers on artifacts; the latest.json pointer carries 
   t.is(pointerPut.headers['x-amz-server-side-encryption'], 'AES256');
   t.is(pointerPut.headers['x-amz-object-lock-mode'], undefined);
 });
+
+test('AWS_ENDPOINT_URL_S3 from the environment is used when no endpoint is configured', async (t) => {
+  const s3 = await startS3(['reports']);
+  t.teardown(s3.close);
+  const logger = memoryLogger();
+  const config = parseDeliverConfig({
+    s3: { url: 's3://reports/env', pathStyle: true, checksums: 'when-required' },
+    retry,
+  });
+  const receipts = await deliverAll(artifacts, reportModel, config, {
+    logger,
+    sleep: () => Promise.resolve(),
+    env: { ...env, AWS_ENDPOINT_URL_S3: s3.endpoint },
+  });
+  t.true(receipts[0]!.ok, receipts[0]!.error);
+  t.is(receipts[0]!.target, `s3://reports/env at ${s3.endpoint}/`);
+  t.true(s3.requests.some((q) => q.url.includes('/reports/env/prod-eu-1/latest.json')));
+});
