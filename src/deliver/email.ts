@@ -39,13 +39,27 @@ export function parseSmtpUrl(smtpUrl: string): SmtpEndpoint {
   };
 }
 
+/** Reads a small config-referenced file; the error names the field and the path, never the content. */
+async function readSmall(file: string, fieldPath: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = field(err, 'code');
+    throw new Error(`cannot read ${fieldPath} ${file}: ${typeof code === 'string' ? code : 'unreadable'}`, {
+      cause: err,
+    });
+  }
+}
+
 /** Password precedence: passwordFile, then KUBEPROOF_SMTP_PASSWORD, then the URL. */
 async function resolvePassword(
   cfg: EmailConfig,
   ep: SmtpEndpoint,
   env: DeliverContext['env'],
 ): Promise<string | undefined> {
-  if (cfg.passwordFile !== undefined) return (await readFile(cfg.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+  if (cfg.passwordFile !== undefined) {
+    return (await readSmall(cfg.passwordFile, 'deliver.email.passwordFile')).replace(/\r?\n$/, '');
+  }
   const fromEnv = env['KUBEPROOF_SMTP_PASSWORD'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return ep.urlPassword;
@@ -105,18 +119,20 @@ export async function deliverEmail(
         },
       );
     }
-    const ca = cfg.tls.caFile !== undefined ? await readFile(cfg.tls.caFile, 'utf8') : undefined;
+    const ca =
+      cfg.tls.caFile !== undefined ? await readSmall(cfg.tls.caFile, 'deliver.email.tls.caFile') : undefined;
 
     const pdfArtifact = artifacts.find(
       (a) => a.mediaType === 'application/pdf' || a.filename.endsWith('.pdf'),
     );
     const pdfBytes = pdfArtifact ? Buffer.byteLength(pdfArtifact.body) : 0;
     const attach = pdfArtifact !== undefined && pdfBytes <= cfg.attachPdfMaxBytes;
+    // URL-encoded: the values land in a link (key keeps its slashes)
     const vars = {
-      cluster: model.cluster.name,
-      runId: model.reportId,
-      bucket: location?.bucket ?? '',
-      key: location?.key ?? '',
+      cluster: encodeURIComponent(model.cluster.name),
+      runId: encodeURIComponent(model.reportId),
+      bucket: encodeURIComponent(location?.bucket ?? ''),
+      key: encodeURI(location?.key ?? ''),
     };
     // a link built from the S3 location is meaningless when S3 did not deliver: leave it out
     const needsS3 = cfg.reportUrl !== undefined && /\{\{\s*(bucket|key)\s*\}\}/.test(cfg.reportUrl);

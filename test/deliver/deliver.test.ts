@@ -144,7 +144,10 @@ test('the local copy written first is never touched by failing deliveries; nothi
       ['email', false],
     ],
   );
-  t.regex(receipts[1]!.error ?? '', /ENOENT/);
+  t.regex(
+    receipts[1]!.error ?? '',
+    /^cannot read deliver.email.passwordFile .*missing-password-file: ENOENT$/,
+  );
   const after = readdirSync(dir).map((f) => {
     const s = statSync(path.join(dir, f));
     return [f, s.mtimeMs, s.ino, readFileSync(path.join(dir, f)).toString('base64')];
