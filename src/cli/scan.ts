@@ -10,7 +10,7 @@ import { createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { flagsToConfig } from './program.ts';
-import { deliverArtifacts, renderFormats, writeLocal } from './outputs.ts';
+import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 
 /** Demo inputs shipped with kubeproof (written for it; see demo/README.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
@@ -39,7 +39,7 @@ export async function scanCommand(opts: Record<string, unknown>): Promise<number
     ...(clusterHint ? { clusterHint } : {}),
     render: renderFormats,
     writeLocal,
-    deliver: deliverArtifacts,
+    deliver: deliverer(log),
   });
   printSummary(result.model, cfg, result.artifacts.map((a) => a.filename));
   for (const p of result.problems) {
