@@ -372,3 +372,28 @@ test('kube-bench JSON fixtures: every version string is an alias and most check 
   t.true(found / seen > 0.95, `${found}/${seen} ids resolved`);
   t.true(sameText / seen > 0.8, `${sameText}/${seen} texts matched`);
 });
+
+test('text output without a version: ids and fingerprints single out the benchmark that produced it', (t) => {
+  const dir = path.join(sharedRoot, 'fixtures/kube-bench');
+  if (!existsSync(dir)) {
+    t.log(`skipped: ${dir} not found (set KUBEPROOF_SHARED)`);
+    t.false(existsSync(dir));
+    return;
+  }
+  const expected: Record<string, string> = {
+    'kube-bench_integration_cis-1.3_job-node.txt': 'cis-1.3',
+    'kube-bench_integration_Expected_output_stig.txt': 'eks-stig-kubernetes-v1r6',
+    'kube-bench_integration_cis-1.20_job-master.txt': 'cis-1.20',
+    'kube-bench_integration_Expected_output.txt': 'cis-1.20',
+  };
+  for (const [file, variant] of Object.entries(expected)) {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    const lines = [...text.matchAll(/^\[(?:PASS|FAIL|WARN|INFO)\] (\S+) (.+)$/gm)];
+    const score = benchmarks
+      .map((b) => ({ variant: b.variant, n: lines.filter((m) => b.rules.get(m[1]!)?.fp === textFingerprint(m[2]!)).length }))
+      .sort((a, b) => b.n - a.n);
+    t.is(score[0]?.variant, variant, `${file}: best ${JSON.stringify(score.slice(0, 3))}`);
+    t.true((score[0]?.n ?? 0) > (score[1]?.n ?? 0), `${file}: unique best match`);
+    t.log(`${file}: ${score[0]?.n}/${lines.length} lines match ${variant}; next ${score[1]?.variant} ${score[1]?.n}`);
+  }
+});
