@@ -17,17 +17,40 @@ const kubeBenchDir = path.join(projectRoot, 'mappings/sources/kube-bench');
 
 /* ---------------- loading (validated by hand: the tests are the contract for this data) ---------------- */
 
-interface Link { control: string; relationship: string; coverage: string; rationale: string }
-interface Objective { id: string; title: string; description?: string; severity: string; links: Link[]; file: string }
-interface Rule { objectives?: string[]; outOfScope?: string; fp: string }
-interface Benchmark { file: string; variant: string; platform: string; aliases: string[]; rules: Map<string, Rule> }
+interface Link {
+  control: string;
+  relationship: string;
+  coverage: string;
+  rationale: string;
+}
+interface Objective {
+  id: string;
+  title: string;
+  description?: string;
+  severity: string;
+  links: Link[];
+  file: string;
+}
+interface Rule {
+  objectives?: string[];
+  outOfScope?: string;
+  fp: string;
+}
+interface Benchmark {
+  file: string;
+  variant: string;
+  platform: string;
+  aliases: string[];
+  rules: Map<string, Rule>;
+}
 
 function asRecord(v: unknown, where: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected mapping`);
   return v as Record<string, unknown>;
 }
 function asString(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0) throw new Error(`${where}: expected non-empty string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new Error(`${where}: expected non-empty string, got ${JSON.stringify(v)}`);
   return v;
 }
 function asArray(v: unknown, where: string): unknown[] {
@@ -37,7 +60,9 @@ function asArray(v: unknown, where: string): unknown[] {
 
 function loadObjectives(): Objective[] {
   const out: Objective[] = [];
-  for (const f of readdirSync(objectivesDir).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(objectivesDir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     const doc = asRecord(parse(readFileSync(path.join(objectivesDir, f), 'utf8')), f);
     asArray(doc['objectives'], `${f}: objectives`).forEach((raw, i) => {
       const where = `${f}: objectives[${i}]`;
@@ -64,29 +89,41 @@ function loadObjectives(): Objective[] {
 }
 
 function loadBenchmarks(): Benchmark[] {
-  return readdirSync(kubeBenchDir).filter((n) => n.endsWith('.yaml')).sort().map((f) => {
-    // uniqueKeys (the default) makes a duplicate rule id a parse error
-    const doc = asRecord(parse(readFileSync(path.join(kubeBenchDir, f), 'utf8'), { uniqueKeys: true }), f);
-    const bm = asRecord(doc['benchmark'], `${f}: benchmark`);
-    const rules = new Map<string, Rule>();
-    for (const [id, raw] of Object.entries(asRecord(doc['rules'], `${f}: rules`))) {
-      const r = asRecord(raw, `${f}: rules.${id}`);
-      rules.set(id, {
-        objectives: r['objectives'] === undefined ? undefined
-          : asArray(r['objectives'], `${f}: rules.${id}.objectives`).map((x, i) => asString(x, `${f}: rules.${id}.objectives[${i}]`)),
-        outOfScope: r['outOfScope'] === undefined ? undefined : asString(r['outOfScope'], `${f}: rules.${id}.outOfScope`),
-        fp: asString(r['fp'], `${f}: rules.${id}.fp`),
-      });
-    }
-    if (doc['source'] !== 'kube-bench') throw new Error(`${f}: source must be kube-bench`);
-    return {
-      file: f,
-      variant: asString(doc['variant'], `${f}: variant`),
-      platform: asString(bm['platform'], `${f}: benchmark.platform`),
-      aliases: asArray(bm['aliases'], `${f}: benchmark.aliases`).map((a, i) => asString(a, `${f}: benchmark.aliases[${i}]`)),
-      rules,
-    };
-  });
+  return readdirSync(kubeBenchDir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      // uniqueKeys (the default) makes a duplicate rule id a parse error
+      const doc = asRecord(parse(readFileSync(path.join(kubeBenchDir, f), 'utf8'), { uniqueKeys: true }), f);
+      const bm = asRecord(doc['benchmark'], `${f}: benchmark`);
+      const rules = new Map<string, Rule>();
+      for (const [id, raw] of Object.entries(asRecord(doc['rules'], `${f}: rules`))) {
+        const r = asRecord(raw, `${f}: rules.${id}`);
+        rules.set(id, {
+          objectives:
+            r['objectives'] === undefined
+              ? undefined
+              : asArray(r['objectives'], `${f}: rules.${id}.objectives`).map((x, i) =>
+                  asString(x, `${f}: rules.${id}.objectives[${i}]`),
+                ),
+          outOfScope:
+            r['outOfScope'] === undefined
+              ? undefined
+              : asString(r['outOfScope'], `${f}: rules.${id}.outOfScope`),
+          fp: asString(r['fp'], `${f}: rules.${id}.fp`),
+        });
+      }
+      if (doc['source'] !== 'kube-bench') throw new Error(`${f}: source must be kube-bench`);
+      return {
+        file: f,
+        variant: asString(doc['variant'], `${f}: variant`),
+        platform: asString(bm['platform'], `${f}: benchmark.platform`),
+        aliases: asArray(bm['aliases'], `${f}: benchmark.aliases`).map((a, i) =>
+          asString(a, `${f}: benchmark.aliases[${i}]`),
+        ),
+        rules,
+      };
+    });
 }
 
 /** Minimal RFC 4180 CSV reader (quoted fields, doubled quotes, CRLF). */
@@ -99,15 +136,26 @@ function readCsv(file: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n') { row.push(field.replace(/\r$/, '')); rows.push(row); row = []; field = ''; }
-    else field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
   }
-  if (field !== '' || row.length > 0) { row.push(field.replace(/\r$/, '')); rows.push(row); }
+  if (field !== '' || row.length > 0) {
+    row.push(field.replace(/\r$/, ''));
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -125,8 +173,24 @@ function rule(variant: string, id: string): Rule {
 
 /* ---------------- objectives ---------------- */
 
-const AREAS = ['apiserver', 'controller-manager', 'scheduler', 'etcd', 'kubelet', 'node', 'files', 'rbac', 'workload',
-  'namespace', 'network', 'secrets', 'image', 'audit', 'admission', 'general'];
+const AREAS = [
+  'apiserver',
+  'controller-manager',
+  'scheduler',
+  'etcd',
+  'kubelet',
+  'node',
+  'files',
+  'rbac',
+  'workload',
+  'namespace',
+  'network',
+  'secrets',
+  'image',
+  'audit',
+  'admission',
+  'general',
+];
 const ID_RE = new RegExp(`^k8s\\.(${AREAS.join('|')})\\.[a-z0-9]+(-[a-z0-9]+)*$`);
 
 test('objective ids are unique across every objectives file and well-formed', (t) => {
@@ -135,7 +199,10 @@ test('objective ids are unique across every objectives file and well-formed', (t
     t.false(seen.has(o.id), `${o.id} defined in ${seen.get(o.id)} and ${o.file}`);
     seen.set(o.id, o.file);
     t.regex(o.id, ID_RE, `${o.file}: ${o.id}`);
-    t.true(['critical', 'high', 'medium', 'low', 'info'].includes(o.severity), `${o.id}: severity ${o.severity}`);
+    t.true(
+      ['critical', 'high', 'medium', 'low', 'info'].includes(o.severity),
+      `${o.id}: severity ${o.severity}`,
+    );
     t.true(o.title.length >= 10 && o.title.length <= 120, `${o.id}: title length`);
   }
   t.true(objectives.filter((o) => OWN_FILES.includes(o.file)).length >= 100);
@@ -143,12 +210,22 @@ test('objective ids are unique across every objectives file and well-formed', (t
 
 test('every objective links at least one NIST control and has well-formed links', (t) => {
   for (const o of objectives.filter((x) => OWN_FILES.includes(x.file))) {
-    t.true(o.links.some((l) => l.control.startsWith('nist-800-53-r5/')), `${o.id}: no NIST link`);
+    t.true(
+      o.links.some((l) => l.control.startsWith('nist-800-53-r5/')),
+      `${o.id}: no NIST link`,
+    );
     const controls = o.links.map((l) => l.control);
     t.is(new Set(controls).size, controls.length, `${o.id}: duplicate link`);
     for (const l of o.links) {
-      t.regex(l.control, /^(nist-800-53-r5|pci-dss-4\.0\.1|soc2-2017|iso27001-2022)\/\S+$/, `${o.id}: ${l.control}`);
-      t.true(['equal', 'subset', 'superset', 'intersects'].includes(l.relationship), `${o.id}: ${l.relationship}`);
+      t.regex(
+        l.control,
+        /^(nist-800-53-r5|pci-dss-4\.0\.1|soc2-2017|iso27001-2022)\/\S+$/,
+        `${o.id}: ${l.control}`,
+      );
+      t.true(
+        ['equal', 'subset', 'superset', 'intersects'].includes(l.relationship),
+        `${o.id}: ${l.relationship}`,
+      );
       t.true(['full', 'partial'].includes(l.coverage), `${o.id}: ${l.coverage}`);
       t.true(l.rationale.length >= 15 && !l.rationale.includes('\n'), `${o.id}: rationale for ${l.control}`);
     }
@@ -174,18 +251,42 @@ test('audit retention links to PCI DSS 10.5.1 are partial and say why', (t) => {
 });
 
 test('policies.yaml defines every id of the shared section-5 vocabulary', (t) => {
-  const vocab = ['k8s.rbac.cluster-admin-restricted', 'k8s.rbac.secrets-access-minimized', 'k8s.rbac.no-wildcards',
-    'k8s.rbac.pod-create-minimized', 'k8s.rbac.default-sa-not-used', 'k8s.rbac.sa-token-automount-limited',
-    'k8s.rbac.system-masters-not-used', 'k8s.rbac.escalation-verbs-minimized', 'k8s.rbac.pv-create-minimized',
-    'k8s.rbac.nodes-proxy-minimized', 'k8s.rbac.csr-approval-minimized', 'k8s.rbac.webhook-config-minimized',
-    'k8s.rbac.sa-token-create-minimized', 'k8s.namespace.pod-security-enforced', 'k8s.workload.privileged-disallowed',
-    'k8s.workload.host-pid-disallowed', 'k8s.workload.host-ipc-disallowed', 'k8s.workload.host-network-disallowed',
-    'k8s.workload.privilege-escalation-disallowed', 'k8s.workload.run-as-non-root', 'k8s.workload.net-raw-dropped',
-    'k8s.workload.capabilities-restricted', 'k8s.workload.windows-hostprocess-disallowed',
-    'k8s.workload.hostpath-disallowed', 'k8s.workload.hostport-disallowed', 'k8s.network.cni-supports-policies',
-    'k8s.network.policies-defined', 'k8s.secrets.not-in-env', 'k8s.secrets.external-storage', 'k8s.image.provenance',
-    'k8s.namespace.boundaries', 'k8s.workload.seccomp-profile', 'k8s.workload.security-context',
-    'k8s.namespace.default-not-used'];
+  const vocab = [
+    'k8s.rbac.cluster-admin-restricted',
+    'k8s.rbac.secrets-access-minimized',
+    'k8s.rbac.no-wildcards',
+    'k8s.rbac.pod-create-minimized',
+    'k8s.rbac.default-sa-not-used',
+    'k8s.rbac.sa-token-automount-limited',
+    'k8s.rbac.system-masters-not-used',
+    'k8s.rbac.escalation-verbs-minimized',
+    'k8s.rbac.pv-create-minimized',
+    'k8s.rbac.nodes-proxy-minimized',
+    'k8s.rbac.csr-approval-minimized',
+    'k8s.rbac.webhook-config-minimized',
+    'k8s.rbac.sa-token-create-minimized',
+    'k8s.namespace.pod-security-enforced',
+    'k8s.workload.privileged-disallowed',
+    'k8s.workload.host-pid-disallowed',
+    'k8s.workload.host-ipc-disallowed',
+    'k8s.workload.host-network-disallowed',
+    'k8s.workload.privilege-escalation-disallowed',
+    'k8s.workload.run-as-non-root',
+    'k8s.workload.net-raw-dropped',
+    'k8s.workload.capabilities-restricted',
+    'k8s.workload.windows-hostprocess-disallowed',
+    'k8s.workload.hostpath-disallowed',
+    'k8s.workload.hostport-disallowed',
+    'k8s.network.cni-supports-policies',
+    'k8s.network.policies-defined',
+    'k8s.secrets.not-in-env',
+    'k8s.secrets.external-storage',
+    'k8s.image.provenance',
+    'k8s.namespace.boundaries',
+    'k8s.workload.seccomp-profile',
+    'k8s.workload.security-context',
+    'k8s.namespace.default-not-used',
+  ];
   const inPolicies = new Set(objectives.filter((o) => o.file === 'policies.yaml').map((o) => o.id));
   for (const id of vocab) t.true(inPolicies.has(id), `${id} missing from policies.yaml`);
   t.is(vocab.length, 34);
@@ -233,8 +334,15 @@ test('every benchmark file names its variant, platform and aliases; aliases are 
       aliasOwner.set(a, b.variant);
     }
   }
-  for (const [alias, variant] of [['1.6', 'cis-1.6'], ['1.5', 'cis-1.5'], ['1.15', 'cis-1.5'], ['eks-1.0', 'eks-1.0.1'],
-    ['cis-1.20', 'cis-1.20'], ['cis-1.23', 'cis-1.23'], ['cis-1.12', 'cis-1.12']] as const) {
+  for (const [alias, variant] of [
+    ['1.6', 'cis-1.6'],
+    ['1.5', 'cis-1.5'],
+    ['1.15', 'cis-1.5'],
+    ['eks-1.0', 'eks-1.0.1'],
+    ['cis-1.20', 'cis-1.20'],
+    ['cis-1.23', 'cis-1.23'],
+    ['cis-1.12', 'cis-1.12'],
+  ] as const) {
     t.is(aliasOwner.get(alias), variant, `alias ${alias}`);
   }
 });
@@ -247,9 +355,13 @@ test('every rule maps to existing objectives or is out of scope with a reason, w
       total++;
       t.regex(r.fp, /^[0-9a-f]{12}$/, `${b.variant} ${id}: fp`);
       const mapped = (r.objectives?.length ?? 0) > 0;
-      t.true(mapped !== (r.outOfScope !== undefined), `${b.variant} ${id}: exactly one of objectives/outOfScope`);
+      t.true(
+        mapped !== (r.outOfScope !== undefined),
+        `${b.variant} ${id}: exactly one of objectives/outOfScope`,
+      );
       if (r.outOfScope !== undefined) t.true(r.outOfScope.length >= 20, `${b.variant} ${id}: reason`);
-      for (const o of r.objectives ?? []) t.true(objectiveIds.has(o), `${b.variant} ${id}: unknown objective ${o}`);
+      for (const o of r.objectives ?? [])
+        t.true(objectiveIds.has(o), `${b.variant} ${id}: unknown objective ${o}`);
     }
   }
   t.true(total > 4000);
@@ -297,7 +409,9 @@ test('the STIG benchmark is mapped by V- ids', (t) => {
   t.truthy(stig);
   t.is(stig?.platform, 'stig');
   t.true([...(stig?.rules.keys() ?? [])].every((id) => /^V-\d{6}$/.test(id)));
-  t.deepEqual(rule('eks-stig-kubernetes-v1r6', 'V-242390').objectives, ['k8s.apiserver.anonymous-auth-disabled']);
+  t.deepEqual(rule('eks-stig-kubernetes-v1r6', 'V-242390').objectives, [
+    'k8s.apiserver.anonymous-auth-disabled',
+  ]);
 });
 
 /* ---------------- conformance with the shared kube-bench id-by-version table ---------------- */
@@ -328,7 +442,10 @@ test('every (version, id) of the shared kube-bench table is mapped, with its fin
         if (!cell.includes('|')) objectiveSets.add(JSON.stringify(r.objectives ?? r.outOfScope));
       }
     });
-    t.true(objectiveSets.size <= 1, `"${text.slice(0, 60)}" maps differently across versions: ${[...objectiveSets].join(' | ')}`);
+    t.true(
+      objectiveSets.size <= 1,
+      `"${text.slice(0, 60)}" maps differently across versions: ${[...objectiveSets].join(' | ')}`,
+    );
   }
   t.true(pairs > 1000, `${pairs} pairs`);
 });
@@ -345,7 +462,9 @@ test('kube-bench JSON fixtures: every version string is an alias and most check 
   let seen = 0;
   let found = 0;
   let sameText = 0;
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const doc: unknown = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
     const controls = Array.isArray(doc) ? doc : asRecord(doc, f)['Controls'];
     for (const c of asArray(controls, `${f}: Controls`)) {
@@ -390,11 +509,16 @@ test('text output without a version: ids and fingerprints single out the benchma
     const text = readFileSync(path.join(dir, file), 'utf8');
     const lines = [...text.matchAll(/^\[(?:PASS|FAIL|WARN|INFO)\] (\S+) (.+)$/gm)];
     const score = benchmarks
-      .map((b) => ({ variant: b.variant, n: lines.filter((m) => b.rules.get(m[1]!)?.fp === textFingerprint(m[2]!)).length }))
+      .map((b) => ({
+        variant: b.variant,
+        n: lines.filter((m) => b.rules.get(m[1]!)?.fp === textFingerprint(m[2]!)).length,
+      }))
       .sort((a, b) => b.n - a.n);
     t.is(score[0]?.variant, variant, `${file}: best ${JSON.stringify(score.slice(0, 3))}`);
     t.true((score[0]?.n ?? 0) > (score[1]?.n ?? 0), `${file}: unique best match`);
-    t.log(`${file}: ${score[0]?.n}/${lines.length} lines match ${variant}; next ${score[1]?.variant} ${score[1]?.n}`);
+    t.log(
+      `${file}: ${score[0]?.n}/${lines.length} lines match ${variant}; next ${score[1]?.variant} ${score[1]?.n}`,
+    );
   }
 });
 
@@ -415,15 +539,20 @@ test('NIST to ISO crosswalk sanity check (warnings only: the crosswalk is a hint
   let checked = 0;
   const warnings: string[] = [];
   for (const o of objectives.filter((x) => OWN_FILES.includes(x.file))) {
-    const iso = new Set(o.links.filter((l) => l.control.startsWith('iso27001-2022/')).map((l) => l.control.slice(14)));
+    const iso = new Set(
+      o.links.filter((l) => l.control.startsWith('iso27001-2022/')).map((l) => l.control.slice(14)),
+    );
     for (const l of o.links.filter((x) => x.control.startsWith('nist-800-53-r5/'))) {
       const crosswalked = pairs.get(l.control.slice(15));
       if (!crosswalked) continue;
       checked++;
-      if (![...crosswalked].some((i) => iso.has(i))) warnings.push(`${o.id}: ${l.control.slice(15)} → ${[...crosswalked].join(' ')}`);
+      if (![...crosswalked].some((i) => iso.has(i)))
+        warnings.push(`${o.id}: ${l.control.slice(15)} → ${[...crosswalked].join(' ')}`);
     }
   }
-  t.log(`${warnings.length} of ${checked} NIST links have none of NIST's paired ISO controls among the objective's ISO links`);
+  t.log(
+    `${warnings.length} of ${checked} NIST links have none of NIST's paired ISO controls among the objective's ISO links`,
+  );
   t.true(checked > 200);
   // most disagreements are known crosswalk quirks (CM-7 → A.8.19 only, SC-28 → A.5.33); keep them fewer than half
   t.true(warnings.length < checked / 2, warnings.join('\n'));
