@@ -183,10 +183,13 @@ const STATUS_WEIGHT: Record<FindingStatus, number> = {
 
 interface Failure {
   file: string;
-  message: string;
+  /** What went wrong, without the file name. */
+  detail: string;
   hint?: string;
   error: unknown;
 }
+
+const failureText = (f: Failure): string => `${f.file}: ${f.detail}`;
 
 /**
  * Normalizes kube-bench inputs. Inputs that cannot be read or parsed are skipped and reported in
@@ -205,7 +208,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
 
   for (const input of raw.inputs) {
     if ('error' in input) {
-      failures.push({ file: input.path, message: input.error.message, hint: input.error.hint, error: undefined });
+      failures.push({ file: input.path, detail: input.error.message, hint: input.error.hint, error: undefined });
       inputs.push({ path: input.path });
       continue;
     }
@@ -214,7 +217,9 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
       doc = parseInput(input.raw.path, input.raw.bytes);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      failures.push({ file: input.raw.path, message: err.message, hint: err.hint, error: err });
+      const prefix = `${input.raw.path}: `;
+      const detail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      failures.push({ file: input.raw.path, detail, hint: err.hint, error: err });
       inputs.push({ path: input.raw.path, sha256: input.raw.sha256, bytes: input.raw.bytes.length });
       continue;
     }
@@ -313,7 +318,8 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
   if (failures.length > 0 && failures.length === raw.inputs.length) {
     const first = failures[0] as Failure;
     if (failures.length === 1 && first.error instanceof InputError) throw first.error;
-    throw new InputError(first.file, failures.map((f) => f.message).join('; '), {
+    if (failures.length === 1) throw new InputError(first.file, first.detail, first.hint ? { hint: first.hint } : {});
+    throw new InputError(first.file, failures.map(failureText).join('; '), {
       ...(first.hint ? { hint: first.hint } : {}),
     });
   }
@@ -353,7 +359,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
     out.partialError = {
       code: 'input',
       message: `${failures.length} of ${raw.inputs.length} kube-bench inputs could not be used: ${failures
-        .map((f) => f.message)
+        .map(failureText)
         .join('; ')}`,
       ...(failures[0]?.hint ? { hint: failures[0].hint } : {}),
     };

@@ -30,6 +30,7 @@ export interface KubeBenchInputError {
   spec: string;
   /** The file (or `-`) the error is about. */
   path: string;
+  /** `message` does not repeat the path. */
   error: { code: string; message: string; hint?: string };
 }
 
@@ -120,7 +121,7 @@ async function readOne(
       nodeSource: node ? 'explicit' : fromName ? 'filename' : 'unknown',
     };
   } catch (err) {
-    return { spec, path: p, error: { code: 'input', message: `${p}: cannot read: ${(err as Error).message}` } };
+    return { spec, path: p, error: { code: 'input', message: `cannot read: ${(err as Error).message}` } };
   }
 }
 
@@ -140,7 +141,7 @@ export async function readInputs(specs: readonly string[], reader: KubeBenchRead
         path: p,
         error: {
           code: 'input',
-          message: `${p}: file not found`,
+          message: 'file not found',
           hint: 'check the path given to --kube-bench (use - to read standard input)',
         },
       });
@@ -150,7 +151,7 @@ export async function readInputs(specs: readonly string[], reader: KubeBenchRead
         inputs.push({
           spec,
           path: p,
-          error: { code: 'input', message: `${p}: directory has no .json, .txt or .log file`, hint: 'put one kube-bench output per node in it, named <node>.json' },
+          error: { code: 'input', message: 'directory has no .json, .txt or .log file', hint: 'put one kube-bench output per node in it, named <node>.json' },
         });
       }
       for (const n of names) {
@@ -158,7 +159,7 @@ export async function readInputs(specs: readonly string[], reader: KubeBenchRead
         if ((await reader.kind(fp)) === 'file') inputs.push(await readOne(reader, spec, fp, undefined, true));
       }
     } else if (k === 'other') {
-      inputs.push({ spec, path: p, error: { code: 'input', message: `${p}: not a regular file` } });
+      inputs.push({ spec, path: p, error: { code: 'input', message: 'not a regular file' } });
     } else {
       inputs.push(await readOne(reader, spec, p, node, false));
     }

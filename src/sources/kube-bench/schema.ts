@@ -196,8 +196,12 @@ export function parseKubeBenchJson(file: string, text: string): ParsedDoc {
     const lines = parseJsonLines(file, text);
     if (lines) return lines;
     const detail = err instanceof Error ? err.message : String(err);
-    const truncated = /end of (JSON )?input|Unterminated/i.test(detail);
-    throw new InputError(file, `${truncated ? 'truncated JSON' : 'invalid JSON'} (${detail})`, {
+    const open = openBrackets(text);
+    const truncated = /end of (JSON )?input|Unterminated/i.test(detail) || open > 0;
+    const what = truncated
+      ? `truncated JSON: the document ends with ${open > 0 ? `${open} bracket(s) still open` : 'an unfinished value'}`
+      : 'invalid JSON';
+    throw new InputError(file, `${what} (${detail})`, {
       hint: truncated
         ? 'the file ends in the middle of a JSON document: copy the complete output (kubectl logs can be cut ' +
           'off; prefer kube-bench --json --outputfile) and try again'
@@ -241,6 +245,22 @@ export function parseKubeBenchJson(file: string, text: string): ParsedDoc {
   const doc: ParsedDoc = { format, targets };
   if (declaredTotals) doc.declaredTotals = declaredTotals;
   return doc;
+}
+
+/** Brackets still open at the end of the text (strings skipped): > 0 means the JSON was cut off. */
+function openBrackets(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return inString ? depth + 1 : depth;
 }
 
 /** One kube-bench target per line (old releases). Undefined when the text is not that. */
