@@ -108,12 +108,13 @@ export function inferBenchmark(
 
 /**
  * Identifies one check alone: the benchmarks whose (id, fingerprint) pair it matches. When several
- * match (the same check unchanged across versions), `hint` wins, else the first by id; all are listed.
+ * match (the same check unchanged across versions), the first of `preference` among them wins (so
+ * one input's checks land in as few benchmarks as possible), else the first by id; all are listed.
  */
 export function identifyCheck(
   check: CheckKey,
   bundle: MappingBundle,
-  hint?: string,
+  preference: readonly string[] = [],
 ): { benchmark: string; candidates: string[] } | undefined {
   const fp = textFingerprint(check.text);
   const candidates = sortedBenchmarks(bundle)
@@ -121,5 +122,5 @@ export function identifyCheck(
     .map((b) => b.id);
   const first = candidates[0];
   if (first === undefined) return undefined;
-  return { benchmark: hint && candidates.includes(hint) ? hint : first, candidates };
+  return { benchmark: preference.find((p) => candidates.includes(p)) ?? first, candidates };
 }

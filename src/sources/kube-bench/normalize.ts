@@ -88,9 +88,11 @@ function identifyDoc(
     return out;
   }
   let byFp = 0;
+  // Prefer the declared sibling, then the best-scoring benchmarks, so one input stays in few benchmarks.
+  const preference = [...(hint ? [hint] : []), ...group.scores.map((s) => s.benchmark)];
   for (const t of rest) {
     for (const c of t.checks) {
-      const one = identifyCheck(c, bundle, hint);
+      const one = identifyCheck(c, bundle, preference);
       if (one) {
         byFp++;
         out.set(c, {
