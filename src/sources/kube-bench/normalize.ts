@@ -128,8 +128,10 @@ function messageFor(c: ParsedCheck, cl: Classification, node: string): string {
       return `Manual review needed ${where}: ${cl.why ?? 'kube-bench reports WARN'}.`;
     case 'error':
       return `Could not run ${where}: ${cl.why ?? 'kube-bench reports WARN'}.`;
-    default:
-      return `Informational result ${where}.`;
+    default: {
+      const reason = c.reason?.trim() ? ` (${cap(redactText(c.reason.trim()), 200)})` : '';
+      return `Informational result ${where}${reason}.`;
+    }
   }
 }
 
