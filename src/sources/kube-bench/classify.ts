@@ -61,7 +61,11 @@ export function classify(c: ParsedCheck, fromText: boolean): Classification {
   if (c.type === 'manual') {
     return { status: 'manual', warnKind: 'manual-check', auditError: false, why: 'kube-bench marks this check manual' };
   }
-  if (reason && /^no tests defined/i.test(reason)) {
+  if (reason && /missing (audit )?command/i.test(reason)) {
+    return { status: 'error', warnKind: 'no-audit', auditError: true, why: 'no audit command ran for this check' };
+  }
+  // kube-bench's wording for a check without automated tests changed across releases.
+  if (reason && /^(no tests defined|there are no tests)/i.test(reason)) {
     return { status: 'manual', warnKind: 'no-automated-test', auditError: false, why: 'the benchmark defines no automated test for it' };
   }
   if (reason && safeReason) {
