@@ -23,5 +23,12 @@ export function stubBundle(benchmarks: StubBenchmark[] = []): MappingBundle {
       fingerprints: new Map(Object.entries(b.checks).map(([id, text]) => [id, textFingerprint(text)])),
     });
   }
-  return { version: 'test', sha256: '0'.repeat(64), frameworks: [], objectives: new Map(), rules: new Map(), benchmarks: map };
+  return {
+    version: 'test',
+    sha256: '0'.repeat(64),
+    frameworks: [],
+    objectives: new Map(),
+    rules: new Map(),
+    benchmarks: map,
+  };
 }

@@ -27,7 +27,8 @@ export interface Classification {
 }
 
 const MANUAL_REASON = 'Test marked as a manual test';
-const RUN_FAILURE = /failed to run|command not found|not found|no such file|permission denied|exit status|timed out|unable to|error/i;
+const RUN_FAILURE =
+  /failed to run|command not found|not found|no such file|permission denied|exit status|timed out|unable to|error/i;
 // Audit output that is an error message rather than the value checked (the audit ran but got nothing).
 const OUTPUT_ERROR =
   /^(Error from server|error: |Unable to connect to the server|The connection to the server)|\bis forbidden\b|command not found/im;
@@ -59,28 +60,63 @@ export function classify(c: ParsedCheck, fromText: boolean): Classification {
       break;
   }
   if (c.type === 'manual') {
-    return { status: 'manual', warnKind: 'manual-check', auditError: false, why: 'kube-bench marks this check manual' };
+    return {
+      status: 'manual',
+      warnKind: 'manual-check',
+      auditError: false,
+      why: 'kube-bench marks this check manual',
+    };
   }
   if (reason && /missing (audit )?command/i.test(reason)) {
-    return { status: 'error', warnKind: 'no-audit', auditError: true, why: 'no audit command ran for this check' };
+    return {
+      status: 'error',
+      warnKind: 'no-audit',
+      auditError: true,
+      why: 'no audit command ran for this check',
+    };
   }
   // kube-bench's wording for a check without automated tests changed across releases.
   if (reason && /^(no tests defined|there are no tests)/i.test(reason)) {
-    return { status: 'manual', warnKind: 'no-automated-test', auditError: false, why: 'the benchmark defines no automated test for it' };
+    return {
+      status: 'manual',
+      warnKind: 'no-automated-test',
+      auditError: false,
+      why: 'the benchmark defines no automated test for it',
+    };
   }
   if (reason && safeReason) {
     if (RUN_FAILURE.test(reason)) {
-      return { status: 'error', warnKind: 'audit-error', auditError: true, why: `the audit could not run: ${safeReason}` };
+      return {
+        status: 'error',
+        warnKind: 'audit-error',
+        auditError: true,
+        why: `the audit could not run: ${safeReason}`,
+      };
     }
     return { status: 'manual', warnKind: 'unscored-test-failed', auditError: false, why: safeReason };
   }
   if (fromText) {
     return MANUAL_SUFFIX.test(c.text)
-      ? { status: 'manual', warnKind: 'manual-check', auditError: false, why: 'kube-bench reports WARN for this manual or unscored check' }
-      : { status: 'manual', warnKind: 'unverified', auditError: false, why: 'kube-bench reports WARN and its text output gives no detail' };
+      ? {
+          status: 'manual',
+          warnKind: 'manual-check',
+          auditError: false,
+          why: 'kube-bench reports WARN for this manual or unscored check',
+        }
+      : {
+          status: 'manual',
+          warnKind: 'unverified',
+          auditError: false,
+          why: 'kube-bench reports WARN and its text output gives no detail',
+        };
   }
   if (!c.audit?.trim() && !c.auditConfig?.trim()) {
-    return { status: 'error', warnKind: 'no-audit', auditError: true, why: 'no audit command ran for this check' };
+    return {
+      status: 'error',
+      warnKind: 'no-audit',
+      auditError: true,
+      why: 'no audit command ran for this check',
+    };
   }
   if (c.actual && OUTPUT_ERROR.test(c.actual)) {
     return {

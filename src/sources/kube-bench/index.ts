@@ -18,7 +18,10 @@ export interface KubeBenchOptions {
  * read() never throws for a bad input; normalize() reports bad inputs in `partialError` and throws
  * InputError only when no input could be used.
  */
-export function kubeBenchSource(inputs: readonly string[], opts: KubeBenchOptions = {}): Source<KubeBenchRaw> {
+export function kubeBenchSource(
+  inputs: readonly string[],
+  opts: KubeBenchOptions = {},
+): Source<KubeBenchRaw> {
   const reader = opts.reader ?? fsReader;
   return {
     id: 'kube-bench',

@@ -71,7 +71,8 @@ function identifyDoc(
     const key = `${b} (JSON version ${JSON.stringify(t.version)})`;
     byDeclared.set(key, [...(byDeclared.get(key) ?? []), t.nodeType ?? t.id]);
   }
-  for (const [k, ts] of byDeclared) notes.push(`${file}: benchmark ${k} declared for targets ${ts.join(', ')}`);
+  for (const [k, ts] of byDeclared)
+    notes.push(`${file}: benchmark ${k} declared for targets ${ts.join(', ')}`);
 
   const rest = doc.targets.filter((t) => !declared.get(t) && t.checks.length > 0);
   if (rest.length === 0) return out;
@@ -83,7 +84,8 @@ function identifyDoc(
     : 'the input does not name its benchmark';
   const group = inferBenchmark(checks, bundle, hint);
   if (group.benchmark) {
-    for (const c of checks) out.set(c, { variant: group.benchmark, benchmark: group.benchmark, how: 'inferred' });
+    for (const c of checks)
+      out.set(c, { variant: group.benchmark, benchmark: group.benchmark, how: 'inferred' });
     notes.push(`${file}: targets ${names}: ${said}; ${group.explanation}`);
     return out;
   }
@@ -207,12 +209,24 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
   const evidence = new Map<string, Evidence>();
   const findings = new Map<string, Finding>();
   const nodes = new Set<string>();
-  const stats = { inputs: raw.inputs.length, inputsFailed: 0, targets: 0, checks: 0, nativeWarn: 0, duplicates: 0 };
+  const stats = {
+    inputs: raw.inputs.length,
+    inputsFailed: 0,
+    targets: 0,
+    checks: 0,
+    nativeWarn: 0,
+    duplicates: 0,
+  };
   const totalsMismatch: string[] = [];
 
   for (const input of raw.inputs) {
     if ('error' in input) {
-      failures.push({ file: input.path, detail: input.error.message, hint: input.error.hint, error: undefined });
+      failures.push({
+        file: input.path,
+        detail: input.error.message,
+        hint: input.error.hint,
+        error: undefined,
+      });
       inputs.push({ path: input.path });
       continue;
     }
@@ -227,7 +241,12 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
       inputs.push({ path: input.raw.path, sha256: input.raw.sha256, bytes: input.raw.bytes.length });
       continue;
     }
-    inputs.push({ path: input.raw.path, sha256: input.raw.sha256, bytes: input.raw.bytes.length, format: doc.format });
+    inputs.push({
+      path: input.raw.path,
+      sha256: input.raw.sha256,
+      bytes: input.raw.bytes.length,
+      format: doc.format,
+    });
     addDoc(input, doc);
   }
 
@@ -264,7 +283,11 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
         const locator =
           c.pointer !== undefined && doc.format !== 'kube-bench-jsonl'
             ? { file, pointer: c.pointer }
-            : { file, ...(c.pointer ? { pointer: c.pointer } : {}), ...(c.line !== undefined ? { line: c.line } : {}) };
+            : {
+                file,
+                ...(c.pointer ? { pointer: c.pointer } : {}),
+                ...(c.line !== undefined ? { line: c.line } : {}),
+              };
         const evId = stableId('e', SOURCE, file, locator.pointer ?? '', String(c.line ?? ''));
         evidence.set(evId, {
           id: evId,
@@ -302,7 +325,9 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
           severity: 'unknown',
           resource: { kind: 'Node', name: input.node, node: input.node },
           message: messageFor(c, cl, input.node),
-          ...(c.remediation?.trim() ? { remediation: cap(redactText(c.remediation.trim()), EXCERPT_CAP) } : {}),
+          ...(c.remediation?.trim()
+            ? { remediation: cap(redactText(c.remediation.trim()), EXCERPT_CAP) }
+            : {}),
           evidenceIds: [evId],
           properties: props,
         };
@@ -322,7 +347,8 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
   if (failures.length > 0 && failures.length === raw.inputs.length) {
     const first = failures[0] as Failure;
     if (failures.length === 1 && first.error instanceof InputError) throw first.error;
-    if (failures.length === 1) throw new InputError(first.file, first.detail, first.hint ? { hint: first.hint } : {});
+    if (failures.length === 1)
+      throw new InputError(first.file, first.detail, first.hint ? { hint: first.hint } : {});
     throw new InputError(first.file, failures.map(failureText).join('; '), {
       ...(first.hint ? { hint: first.hint } : {}),
     });

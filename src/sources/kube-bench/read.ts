@@ -126,7 +126,10 @@ async function readOne(
 }
 
 /** Reads every input; errors are recorded per input, never thrown. Order follows the specs. */
-export async function readInputs(specs: readonly string[], reader: KubeBenchReader = fsReader): Promise<KubeBenchRaw> {
+export async function readInputs(
+  specs: readonly string[],
+  reader: KubeBenchReader = fsReader,
+): Promise<KubeBenchRaw> {
   const inputs: KubeBenchInput[] = [];
   for (const spec of specs) {
     const { path: p, node } = parseInputSpec(spec);
@@ -151,7 +154,11 @@ export async function readInputs(specs: readonly string[], reader: KubeBenchRead
         inputs.push({
           spec,
           path: p,
-          error: { code: 'input', message: 'directory has no .json, .txt or .log file', hint: 'put one kube-bench output per node in it, named <node>.json' },
+          error: {
+            code: 'input',
+            message: 'directory has no .json, .txt or .log file',
+            hint: 'put one kube-bench output per node in it, named <node>.json',
+          },
         });
       }
       for (const n of names) {

@@ -37,7 +37,8 @@ class Walker {
   fail(path: string, msg: string, hint?: string): never {
     throw new InputError(this.file, msg, {
       path,
-      hint: hint ?? 'this does not look like complete kube-bench --json output; re-run kube-bench with --json',
+      hint:
+        hint ?? 'this does not look like complete kube-bench --json output; re-run kube-bench with --json',
     });
   }
   str(o: Obj, key: string, path: string, required: boolean): string | undefined {
@@ -86,7 +87,10 @@ function parseCheck(w: Walker, v: unknown, path: string, pointer: string, sectio
   if (!isObj(v)) w.fail(path, `expected object (a check), got ${kind(v)}`);
   const status = w.str(v, 'status', path, true) as string;
   if (!(NATIVE_STATUSES as readonly string[]).includes(status)) {
-    w.fail(jp(path, 'status'), `unknown status ${JSON.stringify(status)} (expected PASS, FAIL, WARN or INFO)`);
+    w.fail(
+      jp(path, 'status'),
+      `unknown status ${JSON.stringify(status)} (expected PASS, FAIL, WARN or INFO)`,
+    );
   }
   const check: ParsedCheck = {
     id: w.str(v, 'test_number', path, true) as string,
@@ -154,7 +158,7 @@ export function isKubeBenchJson(json: unknown): boolean {
 
 /** Names the tool that produced some other JSON, with the hint to give, or undefined. */
 export function recogniseOtherTool(json: unknown): { tool: string; hint: string } | undefined {
-  const first = Array.isArray(json) ? json[0] : json;
+  const first: unknown = Array.isArray(json) ? (json as unknown[])[0] : json;
   if (!isObj(first)) return undefined;
   const has = (k: string): boolean => k in first;
   if (
@@ -173,13 +177,22 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
     apiVersion.startsWith('aquasecurity.github.io/') ||
     (isObj(first['report']) && isObj(first['report']['scanner']))
   ) {
-    return { tool: 'Trivy', hint: 'kubeproof does not read Trivy output; run kube-bench and pass its --json output' };
+    return {
+      tool: 'Trivy',
+      hint: 'kubeproof does not read Trivy output; run kube-bench and pass its --json output',
+    };
   }
   if (has('PolarisOutputVersion') || (has('AuditTime') && has('ClusterInfo'))) {
-    return { tool: 'Polaris', hint: 'kubeproof does not read Polaris output; run kube-bench and pass its --json output' };
+    return {
+      tool: 'Polaris',
+      hint: 'kubeproof does not read Polaris output; run kube-bench and pass its --json output',
+    };
   }
   if ((has('kind') && has('items')) || (has('apiVersion') && has('metadata'))) {
-    return { tool: 'kubectl (Kubernetes API objects)', hint: 'pass kube-bench output here, not a cluster dump' };
+    return {
+      tool: 'kubectl (Kubernetes API objects)',
+      hint: 'pass kube-bench output here, not a cluster dump',
+    };
   }
   return undefined;
 }
@@ -212,14 +225,17 @@ export function parseKubeBenchJson(file: string, text: string): ParsedDoc {
   const w: Walker = new Walker(file);
   const other = isKubeBenchJson(json) ? undefined : recogniseOtherTool(json);
   if (other) {
-    throw new InputError(file, `this looks like ${other.tool} output, not kube-bench output`, { hint: other.hint });
+    throw new InputError(file, `this looks like ${other.tool} output, not kube-bench output`, {
+      hint: other.hint,
+    });
   }
   let format: InputFormat;
   let items: unknown[];
   let base: string;
   let declaredTotals: Counts | undefined;
   if (Array.isArray(json)) {
-    if (json.length === 0) w.fail('', 'empty JSON array: no kube-bench targets', 'kube-bench ran no target; check its logs');
+    if (json.length === 0)
+      w.fail('', 'empty JSON array: no kube-bench targets', 'kube-bench ran no target; check its logs');
     format = 'kube-bench-json-array';
     items = json;
     base = '';

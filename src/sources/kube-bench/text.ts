@@ -17,7 +17,7 @@ const SECTION_LINE = /^==\s*(Remediations|Summary)(?:\s+(\S+))?\s*==$/;
 const COUNT_LINE = /^(\d+)\s+checks?\s+(PASS|FAIL|WARN|INFO)\s*$/;
 const DID_NOT_RUN = 'audit test did not run:';
 // ANSI colour codes (kube-bench colours its output on a terminal).
-const ANSI = /\u001b\[[0-9;]*m/g;
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g');
 
 /** True when the text looks like kube-bench text output (a status line near the top). */
 export function looksLikeKubeBenchText(text: string): boolean {
@@ -99,7 +99,13 @@ export function parseKubeBenchText(file: string, input: string): ParsedDoc {
           cur = undefined;
         } else {
           // A Summary with no target before it: keep its counts on an empty placeholder target.
-          targets.push({ id: '', text: '', checks: [], declared: summaryCounts, ...(name ? { nodeType: name } : {}) });
+          targets.push({
+            id: '',
+            text: '',
+            checks: [],
+            declared: summaryCounts,
+            ...(name ? { nodeType: name } : {}),
+          });
         }
       }
       continue;
@@ -125,12 +131,19 @@ export function parseKubeBenchText(file: string, input: string): ParsedDoc {
         }
       }
       cur.afterHeader = false;
-      cur.target.checks.push({ id, text, status: st, line: lineNo, ...(cur.group ? { section: cur.group } : {}) });
+      cur.target.checks.push({
+        id,
+        text,
+        status: st,
+        line: lineNo,
+        ...(cur.group ? { section: cur.group } : {}),
+      });
       continue;
     }
     if (mode === 'remediations') {
       const m = /^(\S+)\s(.*)$/.exec(line);
-      const match = m && remTarget?.checks.find((c) => c.id === m[1] && (c.status === 'FAIL' || c.status === 'WARN'));
+      const match =
+        m && remTarget?.checks.find((c) => c.id === m[1] && (c.status === 'FAIL' || c.status === 'WARN'));
       if (m && match && !match.remediation && match.reason === undefined) {
         flushRemediation();
         remCheck = match;

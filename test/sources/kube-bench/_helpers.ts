@@ -33,17 +33,22 @@ export async function run(
 
 /** An in-memory reader: virtual files (paths as given) and stdin. */
 export function memReader(files: Record<string, string | Uint8Array>, stdin = ''): KubeBenchReader {
-  const bytes = (v: string | Uint8Array): Uint8Array => (typeof v === 'string' ? new TextEncoder().encode(v) : v);
+  const bytes = (v: string | Uint8Array): Uint8Array =>
+    typeof v === 'string' ? new TextEncoder().encode(v) : v;
   const dirs = new Set(Object.keys(files).map((f) => path.dirname(f)));
   return {
-    kind: async (p) => (p in files ? 'file' : dirs.has(p) ? 'dir' : 'missing'),
-    readFile: async (p) => {
+    kind: (p) => Promise.resolve(p in files ? 'file' : dirs.has(p) ? 'dir' : 'missing'),
+    readFile: (p) => {
       const v = files[p];
-      if (v === undefined) throw new Error(`ENOENT: ${p}`);
-      return bytes(v);
+      return v === undefined ? Promise.reject(new Error(`ENOENT: ${p}`)) : Promise.resolve(bytes(v));
     },
-    readDir: async (p) => Object.keys(files).filter((f) => path.dirname(f) === p).map((f) => path.basename(f)),
-    readStdin: async () => bytes(stdin),
+    readDir: (p) =>
+      Promise.resolve(
+        Object.keys(files)
+          .filter((f) => path.dirname(f) === p)
+          .map((f) => path.basename(f)),
+      ),
+    readStdin: () => Promise.resolve(bytes(stdin)),
   };
 }
 
@@ -64,7 +69,8 @@ export function fixtureBundle(): MappingBundle {
       id: 'cis-1.23',
       aliases: ['cis-1.23', '1.23'],
       checks: {
-        '1.1.1': 'Ensure that the API server pod specification file permissions are set to 600 or more restrictive (Automated)',
+        '1.1.1':
+          'Ensure that the API server pod specification file permissions are set to 600 or more restrictive (Automated)',
         '1.2.1': 'Ensure that the --anonymous-auth argument is set to false (Manual)',
         '1.2.17': 'Ensure that the --profiling argument is set to false (Automated)',
         '4.2.1': 'Ensure that the --anonymous-auth argument is set to false (Automated)',

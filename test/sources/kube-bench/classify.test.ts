@@ -18,10 +18,31 @@ test('WARN reasons kube-bench writes map to manual or error, never pass', (t) =>
     [{ reason: 'No tests defined' }, 'manual', 'no-automated-test'],
     [{ reason: 'missing audit command', audit: '' }, 'error', 'no-audit'],
     [{ reason: 'Final output is <<EMPTY>>. Failed to run: stat -c %a /etc/x\n' }, 'error', 'audit-error'],
-    [{ reason: 'failed to run: "kubectl get pods", output: "sh: kubectl: command not found", error: exit status 127' }, 'error', 'audit-error'],
+    [
+      {
+        reason:
+          'failed to run: "kubectl get pods", output: "sh: kubectl: command not found", error: exit status 127',
+      },
+      'error',
+      'audit-error',
+    ],
     [{ audit: '', auditConfig: '' }, 'error', 'no-audit'],
-    [{ actual: 'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:x:y" cannot list' }, 'error', 'audit-output-error'],
-    [{ actual: 'permissions=644', expected: "permissions has permissions 644, expected 600 or more restrictive" }, 'manual', 'unscored-test-failed'],
+    [
+      {
+        actual:
+          'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:x:y" cannot list',
+      },
+      'error',
+      'audit-output-error',
+    ],
+    [
+      {
+        actual: 'permissions=644',
+        expected: 'permissions has permissions 644, expected 600 or more restrictive',
+      },
+      'manual',
+      'unscored-test-failed',
+    ],
   ];
   for (const [extra, status, kind] of cases) {
     const c = classify(warn(extra), false);
@@ -37,7 +58,10 @@ test('text WARN without detail: manual, by suffix or unverified', (t) => {
 });
 
 test('reasons are redacted and capped in messages', (t) => {
-  const c = classify(warn({ reason: `failed to run: "curl -H 'Authorization: Bearer abcdefghijklmnop'" ${'x'.repeat(500)}` }), false);
+  const c = classify(
+    warn({ reason: `failed to run: "curl -H 'Authorization: Bearer abcdefghijklmnop'" ${'x'.repeat(500)}` }),
+    false,
+  );
   t.is(c.status, 'error');
   t.false((c.why ?? '').includes('abcdefghijklmnop'));
   t.true((c.why ?? '').length < 400);

@@ -42,18 +42,23 @@ if (!dir) {
   /** Counts from our output: one evidence per check, its excerpt keeps the native status. */
   function ours(out: SourceOutput): Counts {
     const c = zero();
-    for (const e of out.evidence) c[KEY[String((e.excerpt as Record<string, unknown>)['status'])] as keyof Counts]++;
+    for (const e of out.evidence)
+      c[KEY[String((e.excerpt as Record<string, unknown>)['status'])] as keyof Counts]++;
     return c;
   }
 
   /** Independent walk of kube-bench JSON: the statuses present, and the totals the file declares. */
   function walkJson(text: string): { present: Counts; declared?: Counts } {
     const doc = JSON.parse(text) as unknown;
-    const targets = (Array.isArray(doc) ? doc : (doc as { Controls: unknown[] }).Controls) as Record<string, unknown>[];
+    const targets = (Array.isArray(doc) ? doc : (doc as { Controls: unknown[] }).Controls) as Record<
+      string,
+      unknown
+    >[];
     const present = zero();
     for (const t of targets) {
       for (const g of (t['tests'] as Record<string, unknown>[] | null) ?? []) {
-        for (const r of (g['results'] as Record<string, unknown>[] | null) ?? []) present[KEY[String(r['status'])] as keyof Counts]++;
+        for (const r of (g['results'] as Record<string, unknown>[] | null) ?? [])
+          present[KEY[String(r['status'])] as keyof Counts]++;
       }
     }
     const totals = Array.isArray(doc) ? undefined : (doc as { Totals?: Record<string, number> }).Totals;
@@ -67,7 +72,12 @@ if (!dir) {
       sum.info += Number(t['total_info'] ?? 0);
     }
     const declared = totals
-      ? { pass: totals['total_pass'] ?? 0, fail: totals['total_fail'] ?? 0, warn: totals['total_warn'] ?? 0, info: totals['total_info'] ?? 0 }
+      ? {
+          pass: totals['total_pass'] ?? 0,
+          fail: totals['total_fail'] ?? 0,
+          warn: totals['total_warn'] ?? 0,
+          info: totals['total_info'] ?? 0,
+        }
       : complete
         ? sum
         : undefined;
@@ -117,13 +127,16 @@ if (!dir) {
           t.deepEqual(got, w.declared, 'counts equal the file Totals');
         } else if (w.declared) {
           // Trimmed CI fixtures: the declared totals do not match the checks present; we must say so.
-          t.log(`${f}: totals declared ${JSON.stringify(w.declared)} but the file holds ${JSON.stringify(w.present)}`);
+          t.log(
+            `${f}: totals declared ${JSON.stringify(w.declared)} but the file holds ${JSON.stringify(w.present)}`,
+          );
           t.true(out.notes.some((n) => n.includes(' declare') && n.includes('trimmed or edited')));
         }
       }
 
       const warn = out.findings.filter((x) => x.nativeStatus === 'WARN');
-      for (const x of warn) t.true(x.status === 'manual' || x.status === 'error', `${x.ruleId}: WARN → ${x.status}`);
+      for (const x of warn)
+        t.true(x.status === 'manual' || x.status === 'error', `${x.ruleId}: WARN → ${x.status}`);
       t.false(out.findings.some((x) => x.status === 'pass' && x.nativeStatus !== 'PASS'));
       for (const x of out.findings) {
         t.is(x.resource?.kind, 'Node');
@@ -133,7 +146,8 @@ if (!dir) {
       }
       for (const e of out.evidence) {
         t.is(e.sha256, sha256Hex(bytes));
-        if (f.endsWith('.json')) t.regex(e.locator.pointer ?? '', /^(\/Controls)?\/\d+\/tests\/\d+\/results\/\d+$/);
+        if (f.endsWith('.json'))
+          t.regex(e.locator.pointer ?? '', /^(\/Controls)?\/\d+\/tests\/\d+\/results\/\d+$/);
         else t.true((e.locator.line ?? 0) > 0);
       }
       // Values taken from the node (audit output, reasons, remediation) are already redacted: redacting
@@ -155,10 +169,12 @@ if (!dir) {
           'every STIG id survives',
         );
         t.true(out.findings.some((x) => x.ruleId === 'V-242390' && x.status === 'fail'));
-        t.deepEqual(
-          [...new Set(out.findings.map((x) => x.properties?.['nodeType']))].sort(),
-          ['controlplane', 'managedservices', 'node', 'policies'],
-        );
+        t.deepEqual([...new Set(out.findings.map((x) => x.properties?.['nodeType']))].sort(), [
+          'controlplane',
+          'managedservices',
+          'node',
+          'policies',
+        ]);
       }
     });
   }
@@ -173,22 +189,33 @@ if (!dir) {
     };
     const bundle = stubBundle(
       Object.entries(declared).map(([id, f]) => {
-        const doc = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { Controls: Record<string, unknown>[] };
+        const doc = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as {
+          Controls: Record<string, unknown>[];
+        };
         const checks: Record<string, string> = {};
         for (const c of doc.Controls) {
           for (const g of (c['tests'] as Record<string, unknown>[]) ?? []) {
-            for (const r of (g['results'] as Record<string, string>[]) ?? []) checks[r['test_number'] as string] = r['test_desc'] as string;
+            for (const r of (g['results'] as Record<string, string>[]) ?? [])
+              checks[r['test_number'] as string] = r['test_desc'] as string;
           }
         }
         return { id, aliases: [id], checks };
       }),
     );
     const yusuf = await run([`n=${path.join(dir, declared['cis-1.23'] as string)}`], bundle);
-    t.true(yusuf.findings.every((x) => x.properties?.['identification'] === 'declared' && x.ruleVariant === 'cis-1.23'));
+    t.true(
+      yusuf.findings.every(
+        (x) => x.properties?.['identification'] === 'declared' && x.ruleVariant === 'cis-1.23',
+      ),
+    );
 
     // Text output of a CIS 1.23-era run (its 5.2 is "Pod Security Standards"): inferred as a whole.
     const hpeText = await run([`n=${path.join(dir, 'hpe-cty_kube-bench.txt')}`], bundle);
-    t.true(hpeText.findings.every((x) => x.properties?.['identification'] === 'inferred' && x.ruleVariant === 'cis-1.23'));
+    t.true(
+      hpeText.findings.every(
+        (x) => x.properties?.['identification'] === 'inferred' && x.ruleVariant === 'cis-1.23',
+      ),
+    );
     t.true(hpeText.notes.some((n) => /inferred cis-1\.23: 53 of 53 checks/.test(n)));
 
     // cis-1.20 node checks are word for word those of cis-1.23: no clear winner, so each check is
@@ -201,6 +228,10 @@ if (!dir) {
     // CIS 1.3 and the STIG are not in this bundle: unidentified, kept.
     const old = await run([`n=${path.join(dir, 'kube-bench_integration_cis-1.3_job-node.txt')}`], bundle);
     t.is(old.findings.length, 25);
-    t.true(old.findings.every((x) => x.properties?.['identification'] === 'unidentified' && x.ruleVariant === undefined));
+    t.true(
+      old.findings.every(
+        (x) => x.properties?.['identification'] === 'unidentified' && x.ruleVariant === undefined,
+      ),
+    );
   });
 }

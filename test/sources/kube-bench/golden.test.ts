@@ -3,6 +3,7 @@
  * Update with UPDATE_GOLDEN=1 (then review the diff before committing).
  */
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../support/shared.ts';
@@ -10,7 +11,7 @@ import { fixtureBundle, memReader, readFixture, run } from './_helpers.ts';
 
 const GOLDEN = path.join(projectRoot, 'test/golden/kube-bench');
 
-function golden(t: import('ava').ExecutionContext, name: string, value: unknown): void {
+function golden(t: ExecutionContext, name: string, value: unknown): void {
   const file = path.join(GOLDEN, name);
   const actual = JSON.stringify(value, null, 2) + '\n';
   if (process.env['UPDATE_GOLDEN'] === '1') {

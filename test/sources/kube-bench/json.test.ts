@@ -19,7 +19,11 @@ test('{Controls, Totals} layout: one finding per check, declared benchmark, node
   t.is(byRule(out.findings, '4.2.1').properties?.['nodeType'], 'node');
   t.is(byRule(out.findings, '4.2.1').properties?.['detectedVersion'], '1.25');
   t.deepEqual(out.cluster, { nodes: ['cp-1'] });
-  t.true(out.notes.some((n) => n.includes('benchmark cis-1.23 (JSON version "cis-1.23") declared for targets master, node')));
+  t.true(
+    out.notes.some((n) =>
+      n.includes('benchmark cis-1.23 (JSON version "cis-1.23") declared for targets master, node'),
+    ),
+  );
   t.is(out.partialError, undefined);
 });
 
@@ -91,7 +95,14 @@ test('evidence excerpts cap a long actual value at about 2 KB', async (t) => {
           section: '4.2',
           desc: 'Kubelet',
           results: [
-            { test_number: '4.2.1', test_desc: 'x', status: 'PASS', audit: 'cat', actual_value: 'a'.repeat(10_000), scored: true },
+            {
+              test_number: '4.2.1',
+              test_desc: 'x',
+              status: 'PASS',
+              audit: 'cat',
+              actual_value: 'a'.repeat(10_000),
+              scored: true,
+            },
           ],
         },
       ],
@@ -117,7 +128,11 @@ test('bare array layout: declared cis-1.5, etcd "1.15" inferred with the declare
   t.is(byRule(out.findings, '3.2.1').evidenceIds.length, 1);
   const ev = out.evidence.find((e) => e.id === byRule(out.findings, '3.2.1').evidenceIds[0]);
   t.is(ev?.locator.pointer, '/1/tests/0/results/0');
-  t.true(out.notes.some((n) => /JSON version "1.15" is not a benchmark known.*inferred cis-1.5: 2 of 2 checks/.test(n)));
+  t.true(
+    out.notes.some((n) =>
+      /JSON version "1.15" is not a benchmark known.*inferred cis-1.5: 2 of 2 checks/.test(n),
+    ),
+  );
 });
 
 test('JSON lines (one target per line, old kube-bench) are read with line locators', async (t) => {
@@ -137,7 +152,9 @@ test('unknown benchmark is not fatal: findings kept under the declared version, 
   t.is(f?.properties?.['benchmark'], null);
   t.is(f?.status, 'pass');
   t.is(out.partialError, undefined);
-  t.true(out.notes.some((n) => n.includes('JSON version "acme-9.9" is not a benchmark known to mappings test')));
+  t.true(
+    out.notes.some((n) => n.includes('JSON version "acme-9.9" is not a benchmark known to mappings test')),
+  );
 });
 
 test('finding ids are stable and depend on benchmark, check and node', async (t) => {

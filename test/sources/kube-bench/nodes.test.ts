@@ -49,7 +49,10 @@ test('a directory of per-node files merges into one run: one finding per (check,
 });
 
 test('explicit NODE=PATH and stdin; a file that names no node falls back to an unknown node named after it', async (t) => {
-  const reader = memReader({ 'out/results.json': readFixture('nodes/worker-1.json') }, readFixture('nodes/worker-2.json'));
+  const reader = memReader(
+    { 'out/results.json': readFixture('nodes/worker-1.json') },
+    readFixture('nodes/worker-2.json'),
+  );
   const out = await run(['out/results.json', 'worker-2=-'], fixtureBundle(), reader);
   t.truthy(byRule(out.findings, '4.2.1', 'unknown (out/results.json)'));
   const fromStdin = byRule(out.findings, '4.2.1', 'worker-2');
@@ -63,7 +66,10 @@ test('explicit NODE=PATH and stdin; a file that names no node falls back to an u
 });
 
 test('the same check twice on one node (two inputs for a node) keeps the worse result and all evidence', async (t) => {
-  const reader = memReader({ 'a.json': readFixture('nodes/worker-1.json'), 'b.json': readFixture('nodes/worker-2.json') });
+  const reader = memReader({
+    'a.json': readFixture('nodes/worker-1.json'),
+    'b.json': readFixture('nodes/worker-2.json'),
+  });
   const out = await run(['n1=a.json', 'n1=b.json'], fixtureBundle(), reader);
   t.is(out.findings.length, 2);
   const f = byRule(out.findings, '4.2.1', 'n1');

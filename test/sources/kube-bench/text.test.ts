@@ -6,16 +6,32 @@ test('old text output: (Scored)/(Not Scored) suffixes, untitled Remediations and
   t.is(out.inputs[0]?.format, 'kube-bench-text');
   t.deepEqual(
     out.findings.map((f) => `${f.ruleId}:${f.nativeStatus}:${f.status}`),
-    ['2.1.1:PASS:pass', '2.1.2:FAIL:fail', '2.1.3:WARN:error', '2.1.4:WARN:manual', '2.2.1:PASS:pass', '2.2.2:INFO:info'],
+    [
+      '2.1.1:PASS:pass',
+      '2.1.2:FAIL:fail',
+      '2.1.3:WARN:error',
+      '2.1.4:WARN:manual',
+      '2.2.1:PASS:pass',
+      '2.2.2:INFO:info',
+    ],
   );
   // Node type from the heading when the old Summary line does not name the target.
   t.is(byRule(out.findings, '2.1.1').properties?.['nodeType'], 'node');
   t.is(byRule(out.findings, '2.1.1').properties?.['section'], '2.1');
-  t.is(byRule(out.findings, '2.1.1').title, 'Ensure that the --anonymous-auth argument is set to false (Scored)');
-  t.regex(byRule(out.findings, '2.1.2').remediation ?? '', /^If using a Kubelet config file, edit the file to set readOnlyPort to 0 \.\nBased/);
+  t.is(
+    byRule(out.findings, '2.1.1').title,
+    'Ensure that the --anonymous-auth argument is set to false (Scored)',
+  );
+  t.regex(
+    byRule(out.findings, '2.1.2').remediation ?? '',
+    /^If using a Kubelet config file, edit the file to set readOnlyPort to 0 \.\nBased/,
+  );
   const err = byRule(out.findings, '2.1.3');
   t.is(err.properties?.['warnKind'], 'audit-error');
-  t.regex(err.message, /Could not run on node w1: the audit could not run: failed to run: "\/bin\/ps -fC kubelet", output: "\/bin\/sh: ps: command not found/);
+  t.regex(
+    err.message,
+    /Could not run on node w1: the audit could not run: failed to run: "\/bin\/ps -fC kubelet", output: "\/bin\/sh: ps: command not found/,
+  );
   t.is(err.remediation, undefined);
   t.is(byRule(out.findings, '2.1.4').properties?.['warnKind'], 'manual-check');
   // No totals mismatch: the Summary block matches the lines.
@@ -41,7 +57,11 @@ test('text output is detected from content whatever the extension, with ANSI col
   const colored = readFixture('multi-target.txt')
     .replace(/\[(PASS|FAIL|WARN|INFO)\]/g, '\u001b[32m[$1]\u001b[0m')
     .replace(/\n/g, '\r\n');
-  const out = await run(['kube-bench-cp-1.json'], fixtureBundle(), memReader({ 'kube-bench-cp-1.json': colored }));
+  const out = await run(
+    ['kube-bench-cp-1.json'],
+    fixtureBundle(),
+    memReader({ 'kube-bench-cp-1.json': colored }),
+  );
   t.is(out.inputs[0]?.format, 'kube-bench-text');
   t.is(out.findings.length, 4);
   t.is(out.findings[0]?.resource?.name, 'cp-1');
@@ -53,12 +73,18 @@ test('text output: benchmark inferred from fingerprints', async (t) => {
     t.is(f.ruleVariant, 'cis-1.23');
     t.is(f.properties?.['identification'], 'inferred');
   }
-  t.true(out.notes.some((n) => /the input does not name its benchmark; inferred cis-1.23: 4 of 4 checks/.test(n)));
+  t.true(
+    out.notes.some((n) => /the input does not name its benchmark; inferred cis-1.23: 4 of 4 checks/.test(n)),
+  );
 });
 
 test('a text Summary that disagrees with the lines is reported in the notes', async (t) => {
   const edited = readFixture('scored-suffix.txt').replace('2 checks PASS', '9 checks PASS');
   const out = await run(['w1=edited.txt'], fixtureBundle(), memReader({ 'edited.txt': edited }));
   t.is(out.findings.length, 6);
-  t.true(out.notes.some((n) => n.includes('declares 9 PASS, 1 FAIL, 2 WARN, 1 INFO but holds 2 PASS, 1 FAIL, 2 WARN, 1 INFO')));
+  t.true(
+    out.notes.some((n) =>
+      n.includes('declares 9 PASS, 1 FAIL, 2 WARN, 1 INFO but holds 2 PASS, 1 FAIL, 2 WARN, 1 INFO'),
+    ),
+  );
 });
