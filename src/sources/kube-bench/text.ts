@@ -33,7 +33,15 @@ function depth(id: string): number | undefined {
 function nodeTypeFromHeading(text: string): string | undefined {
   const t = text.toLowerCase();
   if (t.includes('etcd')) return 'etcd';
-  if (t.includes('master')) return 'master';
+  // kube-bench's master target: "Master Node Security Configuration", later "Control Plane Security
+  // Configuration" (the controlplane target is "Control Plane Configuration").
+  if (
+    t.includes('master') ||
+    t.includes('control plane security') ||
+    t.includes('control plane components')
+  ) {
+    return 'master';
+  }
   if (t.includes('worker') || /\bnode\b/.test(t)) return 'node';
   if (t.includes('control plane configuration')) return 'controlplane';
   if (t.includes('polic')) return 'policies';
@@ -111,11 +119,23 @@ export function parseKubeBenchText(file: string, input: string): ParsedDoc {
       continue;
     }
     const status = STATUS_LINE.exec(line);
-    if (status && (mode === 'checks' || mode === 'summary' || mode === 'total')) {
-      mode = 'checks';
+    if (status) {
+      flushRemediation();
       const st = status[1] as NativeStatus;
       const id = status[2] as string;
       const text = (status[3] ?? '').trim();
+      // Without Summary blocks (--nosummary) a target ends at its Remediations block, or where the
+      // next top-level heading (`[INFO] 4 ...`, a new target id) starts.
+      const newTarget =
+        cur !== undefined &&
+        (mode === 'remediations' ||
+          (st === 'INFO' && !cur.afterHeader && depth(id) === 1 && id !== cur.target.id));
+      if (cur && newTarget) {
+        cur.target.nodeType ??= nodeTypeFromHeading(cur.target.text);
+        targets.push(cur.target);
+        cur = undefined;
+      }
+      mode = 'checks';
       if (!cur) {
         // The first line of a target is its header.
         cur = { target: { id, text, checks: [] }, afterHeader: true };
@@ -161,7 +181,10 @@ export function parseKubeBenchText(file: string, input: string): ParsedDoc {
     }
   }
   flushRemediation();
-  if (cur) targets.push(cur.target);
+  if (cur) {
+    cur.target.nodeType ??= nodeTypeFromHeading(cur.target.text);
+    targets.push(cur.target);
+  }
   const real = targets.filter((t) => t.id !== '' || t.checks.length > 0 || t.declared);
   if (real.length === 0 || !real.some((t) => t.id !== '')) {
     throw new InputError(file, 'no kube-bench result lines found', {

@@ -88,3 +88,21 @@ test('a text Summary that disagrees with the lines is reported in the notes', as
     ),
   );
 });
+
+test('text without Summary blocks (--nosummary) or Remediations (--noremediations) still splits targets', async (t) => {
+  const full = readFixture('multi-target.txt');
+  const noSummary = full.replace(/== Summary [a-z]+ ==\n(\d+ checks [A-Z]+\n)+/g, '');
+  const noRemediation = full.replace(/== Remediations [a-z]+ ==\n[\s\S]*?(?=== Summary)/g, '');
+  const bare = noSummary.replace(/== Remediations [a-z]+ ==\n[\s\S]*?(?=\[INFO\] 4 |$)/g, '');
+  t.false(bare.includes('=='));
+  for (const [name, text] of Object.entries({ noSummary, noRemediation, bare })) {
+    const out = await run(['cp-1=x.txt'], fixtureBundle(), memReader({ 'x.txt': text }));
+    t.deepEqual(
+      out.findings.map((f) => `${f.ruleId}:${f.status}:${f.properties?.['nodeType']}`),
+      ['1.2.1:pass:master', '1.2.17:fail:master', '4.2.1:pass:node', '4.2.10:manual:node'].map((s) =>
+        name === 'noSummary' ? s.replace('4.2.10:manual', '4.2.10:error') : s,
+      ),
+      name,
+    );
+  }
+});
