@@ -116,10 +116,35 @@ function identifyDoc(
   return out;
 }
 
+const NODE_FIELDS = [
+  'audit',
+  'auditConfig',
+  'auditEnv',
+  'expected',
+  'actual',
+  'reason',
+  'remediation',
+] as const;
+
+/**
+ * A copy of the check with every value that came from the node (audit commands and their output,
+ * reasons, remediation with substituted paths) redacted. `redact` is memoised per run: the same
+ * strings repeat on every node, and redacting long audit output dominates the cost.
+ */
+function redactCheck(c: ParsedCheck, redact: (s: string) => string): ParsedCheck {
+  const r: ParsedCheck = { ...c };
+  for (const k of NODE_FIELDS) {
+    const v = c[k];
+    if (v !== undefined) r[k] = redact(v);
+  }
+  return r;
+}
+
+/** Builds the finding message from an already redacted check. */
 function messageFor(c: ParsedCheck, cl: Classification, node: string): string {
   const where = `on node ${node}`;
-  const exp = c.expected?.trim() ? cap(redactText(c.expected.trim()), 200) : undefined;
-  const act = c.actual?.trim() ? cap(redactText(c.actual.trim().split('\n')[0] ?? ''), 200) : undefined;
+  const exp = c.expected?.trim() ? cap(c.expected.trim(), 200) : undefined;
+  const act = c.actual?.trim() ? cap(c.actual.trim().split('\n')[0] ?? '', 200) : undefined;
   switch (cl.status) {
     case 'pass':
       return `Passed ${where}${exp ? ` (expected ${exp})` : ''}.`;
@@ -131,23 +156,24 @@ function messageFor(c: ParsedCheck, cl: Classification, node: string): string {
     case 'error':
       return `Could not run ${where}: ${cl.why ?? 'kube-bench reports WARN'}.`;
     default: {
-      const reason = c.reason?.trim() ? ` (${cap(redactText(c.reason.trim()), 200)})` : '';
+      const reason = c.reason?.trim() ? ` (${cap(c.reason.trim(), 200)})` : '';
       return `Informational result ${where}${reason}.`;
     }
   }
 }
 
-function excerptFor(c: ParsedCheck, t: ParsedTarget): Record<string, unknown> {
+/** The evidence excerpt, from an already redacted check; target fields are redacted here. */
+function excerptFor(c: ParsedCheck, t: ParsedTarget, redact: (s: string) => string): Record<string, unknown> {
   const e: Record<string, unknown> = { id: c.id, text: c.text, status: c.status };
-  const put = (k: string, v: string | undefined, max = EXCERPT_CAP): void => {
-    if (v !== undefined && v !== '') e[k] = cap(redactText(v), max);
+  const put = (k: string, v: string | undefined, target = false): void => {
+    if (v !== undefined && v !== '') e[k] = cap(target ? redact(v) : v, EXCERPT_CAP);
   };
-  put('target', t.id);
-  put('nodeType', t.nodeType);
-  put('version', t.version);
-  put('detectedVersion', t.detectedVersion);
-  put('section', c.section);
-  put('type', c.type);
+  put('target', t.id, true);
+  put('nodeType', t.nodeType, true);
+  put('version', t.version, true);
+  put('detectedVersion', t.detectedVersion, true);
+  put('section', c.section, true);
+  put('type', c.type, true);
   if (c.scored !== undefined) e['scored'] = c.scored;
   put('audit', c.audit);
   put('auditConfig', c.auditConfig);
@@ -218,6 +244,15 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
     duplicates: 0,
   };
   const totalsMismatch: string[] = [];
+  const memo = new Map<string, string>();
+  const redact = (v: string): string => {
+    let r = memo.get(v);
+    if (r === undefined) {
+      r = redactText(v);
+      memo.set(v, r);
+    }
+    return r;
+  };
 
   for (const input of raw.inputs) {
     if ('error' in input) {
@@ -275,10 +310,11 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
       );
     }
     for (const t of doc.targets) {
-      for (const c of t.checks) {
+      for (const raw of t.checks) {
+        const c = redactCheck(raw, redact);
         stats.checks++;
         if (c.status === 'WARN') stats.nativeWarn++;
-        const ident = ids.get(c) ?? { how: 'unidentified' as const };
+        const ident = ids.get(raw) ?? { how: 'unidentified' as const };
         const cl = classify(c, doc.format === 'kube-bench-text');
         const locator =
           c.pointer !== undefined && doc.format !== 'kube-bench-jsonl'
@@ -296,7 +332,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
           collectedAt,
           locator,
           sha256: input.raw.sha256,
-          excerpt: excerptFor(c, t),
+          excerpt: excerptFor(c, t, redact),
         });
         const props: Record<string, Scalar> = {
           benchmark: ident.benchmark ?? null,
@@ -325,9 +361,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
           severity: 'unknown',
           resource: { kind: 'Node', name: input.node, node: input.node },
           message: messageFor(c, cl, input.node),
-          ...(c.remediation?.trim()
-            ? { remediation: cap(redactText(c.remediation.trim()), EXCERPT_CAP) }
-            : {}),
+          ...(c.remediation?.trim() ? { remediation: cap(c.remediation.trim(), EXCERPT_CAP) } : {}),
           evidenceIds: [evId],
           properties: props,
         };
