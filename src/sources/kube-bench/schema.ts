@@ -161,12 +161,18 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
   const first: unknown = Array.isArray(json) ? (json as unknown[])[0] : json;
   if (!isObj(first)) return undefined;
   const has = (k: string): boolean => k in first;
+  const keys = Object.keys(first);
   if (
     has('summaryDetails') ||
     has('frameworkReports') ||
     has('controlReports') ||
-    (Array.isArray(first['results']) && isObj(first['results'][0]) && 'controls' in first['results'][0]) ||
-    (has('controlID') && has('rulesIDs'))
+    has('customerGUID') ||
+    has('controlID') ||
+    has('activeControls') ||
+    has('controlsNames') ||
+    has('scanningScope') ||
+    (has('controls') && has('frameworks')) ||
+    (Array.isArray(first['results']) && isObj(first['results'][0]) && 'controls' in first['results'][0])
   ) {
     return { tool: 'Kubescape', hint: 'pass it with --kubescape' };
   }
@@ -175,7 +181,11 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
     has('ClusterName') ||
     (has('SchemaVersion') && has('ArtifactName')) ||
     apiVersion.startsWith('aquasecurity.github.io/') ||
-    (isObj(first['report']) && isObj(first['report']['scanner']))
+    keys.some((k) => k.endsWith('.aquasecurity.github.io')) ||
+    (isObj(first['report']) && isObj(first['report']['scanner'])) ||
+    has('detailReport') ||
+    has('summaryReport') ||
+    (has('compliance') && has('reportType'))
   ) {
     return {
       tool: 'Trivy',

@@ -6,6 +6,8 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../../../src/errors.ts';
+import { isKubeBenchJson, recogniseOtherTool } from '../../../src/sources/kube-bench/schema.ts';
 import type { SourceOutput } from '../../../src/sources/types.ts';
 import { sha256Hex } from '../../../src/util/hash.ts';
 import { redactText } from '../../../src/util/redact.ts';
@@ -233,5 +235,40 @@ if (!dir) {
         (x) => x.properties?.['identification'] === 'unidentified' && x.ruleVariant === undefined,
       ),
     );
+  });
+}
+
+const TOOL_FOLDERS: Record<string, string> = {
+  kubescape: 'Kubescape',
+  trivy: 'Trivy',
+  polaris: 'Polaris',
+  'cluster-dumps': 'kubectl (Kubernetes API objects)',
+};
+
+for (const [area, tool] of Object.entries(TOOL_FOLDERS)) {
+  const other = sharedFixtures(area);
+  if (!other) {
+    test(`other tools' JSON (${area}): shared fixtures absent, reported as skipped`, (t) => {
+      t.log(`skipped: ../shared/fixtures/${area} not found`);
+      t.is(other, undefined);
+    });
+    continue;
+  }
+  test(`other tools' JSON (${area}) is never taken for kube-bench and is named as ${tool}`, async (t) => {
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)],
+      );
+    const files = walk(other).filter((f) => f.endsWith('.json'));
+    t.true(files.length > 0);
+    for (const file of files) {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      t.false(isKubeBenchJson(json), file);
+      t.is(recogniseOtherTool(json)?.tool, tool, file);
+    }
+    // Through the source: an InputError that names the tool.
+    const first = files.sort()[0] as string;
+    const err = await t.throwsAsync(run([first], stubBundle()), { instanceOf: InputError });
+    t.regex(err?.message ?? '', new RegExp(`this looks like ${tool.replace(/[()]/g, '\\$&')} output`));
   });
 }
