@@ -225,7 +225,8 @@ const failureText = (f: Failure): string => `${f.file}: ${f.detail}`;
 
 /**
  * Normalizes kube-bench inputs. Inputs that cannot be read or parsed are skipped and reported in
- * `partialError`; when no input could be used, the first input's InputError is thrown.
+ * `partialError`; when no input could be used, an InputError is thrown (the input's own when there is
+ * one input, else one listing every failure).
  */
 export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): SourceOutput {
   const collectedAt = ctx.now().toISOString();

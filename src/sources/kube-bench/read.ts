@@ -62,6 +62,8 @@ export const fsReader: KubeBenchReader = {
   readFile: (p) => readFile(p),
   readDir: (p) => readdir(p),
   async readStdin() {
+    // Reading a terminal would wait forever for a kube-bench output nobody is typing.
+    if (process.stdin.isTTY) throw new Error('standard input is a terminal: pipe kube-bench output into it');
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
