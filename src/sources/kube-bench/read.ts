@@ -139,7 +139,17 @@ export async function readInputs(
       inputs.push(await readOne(reader, spec, p, node, false));
       continue;
     }
-    const k = await reader.kind(p);
+    let k: Awaited<ReturnType<KubeBenchReader['kind']>>;
+    try {
+      k = await reader.kind(p);
+    } catch (err) {
+      inputs.push({
+        spec,
+        path: p,
+        error: { code: 'input', message: `cannot read: ${(err as Error).message}` },
+      });
+      continue;
+    }
     if (k === 'missing') {
       inputs.push({
         spec,

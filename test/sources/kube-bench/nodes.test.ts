@@ -79,3 +79,18 @@ test('the same check twice on one node (two inputs for a node) keeps the worse r
   t.is(out.stats?.['duplicates'], 2);
   t.is(out.evidence.length, 4);
 });
+
+test('an unreadable input is recorded, not thrown, and the others are still used', async (t) => {
+  const base = memReader({ 'ok.json': readFixture('nodes/worker-1.json') });
+  const reader = {
+    ...base,
+    kind: (p: string) =>
+      p === 'locked.json' ? Promise.reject(new Error('EACCES: permission denied')) : base.kind(p),
+  };
+  const out = await run(['n1=ok.json', 'locked.json'], fixtureBundle(), reader);
+  t.is(out.findings.length, 2);
+  t.is(
+    out.partialError?.message,
+    '1 of 2 kube-bench inputs could not be used: locked.json: cannot read: EACCES: permission denied',
+  );
+});
