@@ -88,7 +88,11 @@ export async function benchPdf(findings = 20_000): Promise<PdfBenchResult> {
     );
     sample();
     const body = pdf!.body as Uint8Array;
-    const pages = (Buffer.from(body).toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g) ?? []).length;
+    const pages = (
+      Buffer.from(body)
+        .toString('latin1')
+        .match(/\/Type\s*\/Page\b(?!s)/g) ?? []
+    ).length;
     return {
       findings: model.findings.length,
       pages,

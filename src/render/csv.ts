@@ -19,7 +19,15 @@ export function csvTable(header: string[], rows: (string | number | undefined)[]
 
 export function renderControlsCsv(model: ReportModel): Artifact {
   const rows = model.frameworks.flatMap((fw) =>
-    fw.controls.map((c) => [fw.id, c.controlId, c.title, c.status, c.coverage, c.findingIds.length, c.explanation]),
+    fw.controls.map((c) => [
+      fw.id,
+      c.controlId,
+      c.title,
+      c.status,
+      c.coverage,
+      c.findingIds.length,
+      c.explanation,
+    ]),
   );
   return {
     filename: 'controls.csv',

@@ -20,7 +20,9 @@ export function filterFrameworks(model: ReportModel, ids: string[] | undefined):
     ...model,
     scope: { ...model.scope, frameworks: model.scope.frameworks.filter((f) => keep.has(f)) },
     frameworks: model.frameworks.filter((f) => keep.has(f.id)),
-    objectives: model.objectives.map((o) => ({ ...o, controls: o.controls.filter((c) => keep.has(c.split('/')[0] ?? '')) })),
+    objectives: model.objectives.map((o) => ({
+      ...o,
+      controls: o.controls.filter((c) => keep.has(c.split('/')[0] ?? '')),
+    })),
   };
 }
-

@@ -8,7 +8,14 @@ import type { Renderer } from './types.ts';
  * NIST SP 800-53 controls the rule maps to (Heimdall's NIST views read it); the other frameworks go in
  * `tags.<framework id>`.
  */
-const IMPACT: Record<Severity, number> = { critical: 0.9, high: 0.7, medium: 0.5, low: 0.3, info: 0, unknown: 0.5 };
+const IMPACT: Record<Severity, number> = {
+  critical: 0.9,
+  high: 0.7,
+  medium: 0.5,
+  low: 0.3,
+  info: 0,
+  unknown: 0.5,
+};
 
 const HDF_STATUS: Record<FindingStatus, 'passed' | 'failed' | 'skipped' | 'error'> = {
   pass: 'passed',
@@ -77,7 +84,10 @@ export function renderHdf(model: ReportModel): Artifact {
             status: HDF_STATUS[f.status],
             code_desc: `${resourceText(f)}: ${f.message}`,
             start_time: ev?.collectedAt ?? run.startedAt,
-            ...(f.status === 'manual' || f.status === 'skipped' || f.status === 'info' || f.status === 'waived'
+            ...(f.status === 'manual' ||
+            f.status === 'skipped' ||
+            f.status === 'info' ||
+            f.status === 'waived'
               ? { skip_message: `${f.nativeStatus}: ${f.message}` }
               : {}),
             ...(f.status === 'fail' ? { message: f.message } : {}),
@@ -118,10 +128,16 @@ export function renderHdf(model: ReportModel): Artifact {
     profiles,
     passthrough: {
       kubeproof: { reportId: model.reportId, generatedAt: model.generatedAt, mappings: model.mappings },
-      ...(Number.isFinite(from) && Number.isFinite(to) ? { periodSeconds: Math.round((to - from) / 1000) } : {}),
+      ...(Number.isFinite(from) && Number.isFinite(to)
+        ? { periodSeconds: Math.round((to - from) / 1000) }
+        : {}),
     },
   };
-  return { filename: 'report.hdf.json', mediaType: 'application/json', body: `${JSON.stringify(doc, null, 2)}\n` };
+  return {
+    filename: 'report.hdf.json',
+    mediaType: 'application/json',
+    body: `${JSON.stringify(doc, null, 2)}\n`,
+  };
 }
 
 export const hdfRenderer: Renderer = { format: 'hdf', render: (model) => renderHdf(model) };

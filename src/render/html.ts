@@ -14,7 +14,10 @@ import type { RenderOptions, Renderer } from './types.ts';
 import { buildView } from './view.ts';
 import type { ViewMode } from './view.ts';
 
-export const TEMPLATE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/html');
+export const TEMPLATE_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../templates/html',
+);
 const PARTIALS = ['cover', 'toc', 'summary', 'scope', 'chapter', 'appendices'] as const;
 
 interface Compiled {
@@ -48,12 +51,21 @@ export function renderHtmlString(model: ReportModel, opts: RenderOptions, h: Htm
   const { template, css, js } = load();
   const reportSha256 = opts.reportSha256 ?? sha256Hex(renderJson(model).body);
   const renderedAt = (opts.now ? opts.now() : new Date()).toISOString();
-  const view = buildView(model, { mode: h.mode ?? 'screen', reportSha256, renderedAt, ...(h.pages ? { pages: h.pages } : {}) });
+  const view = buildView(model, {
+    mode: h.mode ?? 'screen',
+    reportSha256,
+    renderedAt,
+    ...(h.pages ? { pages: h.pages } : {}),
+  });
   return template({ ...view, css, js });
 }
 
 export function renderHtml(model: ReportModel, opts: RenderOptions): Artifact {
-  return { filename: 'report.html', mediaType: 'text/html; charset=utf-8', body: renderHtmlString(model, opts) };
+  return {
+    filename: 'report.html',
+    mediaType: 'text/html; charset=utf-8',
+    body: renderHtmlString(model, opts),
+  };
 }
 
 export const htmlRenderer: Renderer = { format: 'html', render: renderHtml };

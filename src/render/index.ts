@@ -40,7 +40,11 @@ export const RENDERERS: Record<Format, Renderer> = {
 };
 
 /** Renders every requested format, in FORMATS order; each format may give several artifacts. */
-export async function renderAll(model: ReportModel, formats: string[], opts: RenderOptions = {}): Promise<Artifact[]> {
+export async function renderAll(
+  model: ReportModel,
+  formats: string[],
+  opts: RenderOptions = {},
+): Promise<Artifact[]> {
   const unknown = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
   if (unknown.length > 0) {
     throw new UsageError(`unknown format(s) ${unknown.join(', ')}`, `choose from ${FORMATS.join(', ')}`);

@@ -40,7 +40,10 @@ export function oscalControlId(frameworkId: string, controlId: string): string {
 }
 
 /** Only `pass` (and an unexpired attestation) is satisfied; absence of evidence is never satisfied. */
-function state(status: ControlStatus): { state: 'satisfied' | 'not-satisfied'; reason: 'pass' | 'fail' | 'other' } {
+function state(status: ControlStatus): {
+  state: 'satisfied' | 'not-satisfied';
+  reason: 'pass' | 'fail' | 'other';
+} {
   switch (status) {
     case 'pass':
       return { state: 'satisfied', reason: 'pass' };
@@ -65,9 +68,12 @@ function prop(name: string, value: string): { name: string; value: string; ns: s
 
 function controlRemarks(c: ControlResult): string {
   const parts = [`kubeproof status: ${c.status}; coverage: ${c.coverage}. ${c.explanation}`];
-  for (const w of c.waivers ?? []) parts.push(`Waiver ${w.id} (${w.origin}): ${w.reason}; owner ${w.owner}; expires ${w.expires}.`);
+  for (const w of c.waivers ?? [])
+    parts.push(`Waiver ${w.id} (${w.origin}): ${w.reason}; owner ${w.owner}; expires ${w.expires}.`);
   if (c.attestation) {
-    parts.push(`Attested by ${c.attestation.by} on ${c.attestation.date} (${c.attestation.evidence}); expires ${c.attestation.expires}.`);
+    parts.push(
+      `Attested by ${c.attestation.by} on ${c.attestation.date} (${c.attestation.evidence}); expires ${c.attestation.expires}.`,
+    );
   }
   return parts.join('\n');
 }
@@ -92,9 +98,10 @@ export function renderOscal(model: ReportModel): Artifact {
           href: `report.json#/evidence/${i}`,
           description: `${e.kind} from ${e.source}${e.locator.file ? `: ${e.locator.file}${e.locator.pointer ?? ''}` : ''}${e.locator.apiPath ? `: ${e.locator.apiPath}` : ''}${e.sha256 ? ` (sha256 ${e.sha256})` : ''}`,
         }));
-      const collected = evidence.length > 0
-        ? toDateTime(evidenceIndex.get(f.evidenceIds[0] ?? '')?.e.collectedAt, model.generatedAt)
-        : toDateTime(model.generatedAt, model.generatedAt);
+      const collected =
+        evidence.length > 0
+          ? toDateTime(evidenceIndex.get(f.evidenceIds[0] ?? '')?.e.collectedAt, model.generatedAt)
+          : toDateTime(model.generatedAt, model.generatedAt);
       const props = [
         prop('finding-id', f.id),
         prop('source', f.source),
@@ -104,7 +111,12 @@ export function renderOscal(model: ReportModel): Artifact {
         prop('severity', f.severity),
       ];
       if (f.resource) {
-        props.push(prop('resource', [f.resource.kind, f.resource.namespace, f.resource.name].filter(Boolean).join('/')));
+        props.push(
+          prop(
+            'resource',
+            [f.resource.kind, f.resource.namespace, f.resource.name].filter(Boolean).join('/'),
+          ),
+        );
       }
       return {
         uuid: obsUuid(f.id),
@@ -139,7 +151,12 @@ export function renderOscal(model: ReportModel): Artifact {
         uuid: uuidV5(`${rid}/finding/${fw.id}/${c.controlId}`),
         title: `${fw.name} ${c.controlId}: ${c.title}`,
         description: c.explanation,
-        props: [prop('framework', fw.id), prop('control', c.controlId), prop('status', c.status), prop('coverage', c.coverage)],
+        props: [
+          prop('framework', fw.id),
+          prop('control', c.controlId),
+          prop('status', c.status),
+          prop('coverage', c.coverage),
+        ],
         target: {
           type: 'objective-id',
           'target-id': cid,
@@ -161,7 +178,11 @@ export function renderOscal(model: ReportModel): Artifact {
       'not satisfied by this document.',
     start,
     end,
-    props: [prop('report-id', rid), prop('mappings-version', model.mappings.version), prop('mappings-sha256', model.mappings.sha256)],
+    props: [
+      prop('report-id', rid),
+      prop('mappings-version', model.mappings.version),
+      prop('mappings-sha256', model.mappings.sha256),
+    ],
     'reviewed-controls': {
       'control-selections': [
         {
@@ -174,7 +195,11 @@ export function renderOscal(model: ReportModel): Artifact {
     ...(observations.length > 0 ? { observations } : {}),
     ...(findings.length > 0 ? { findings } : {}),
     ...(failed.length > 0
-      ? { remarks: failed.map((r) => `Source ${r.source} ${r.status}: ${r.error?.message ?? 'no reason recorded'}`).join('\n') }
+      ? {
+          remarks: failed
+            .map((r) => `Source ${r.source} ${r.status}: ${r.error?.message ?? 'no reason recorded'}`)
+            .join('\n'),
+        }
       : {}),
   };
 
@@ -197,7 +222,11 @@ export function renderOscal(model: ReportModel): Artifact {
       results: [result],
     },
   };
-  return { filename: 'report.oscal.json', mediaType: 'application/json', body: `${JSON.stringify(doc, null, 2)}\n` };
+  return {
+    filename: 'report.oscal.json',
+    mediaType: 'application/json',
+    body: `${JSON.stringify(doc, null, 2)}\n`,
+  };
 }
 
 export const oscalRenderer: Renderer = { format: 'oscal', render: (model) => renderOscal(model) };

@@ -79,7 +79,11 @@ export function pdfNamedDestPages(pdf: Uint8Array): Record<string, number> {
   for (const [num, body] of objects) {
     if (!/\/Type\s*\/Pages\b/.test(body)) continue;
     const kids = /\/Kids\s*\[([^\]]*)\]/.exec(body);
-    if (kids) kidsOf.set(num, [...(kids[1] ?? '').matchAll(/(\d+)\s+0\s+R/g)].map((k) => Number(k[1])));
+    if (kids)
+      kidsOf.set(
+        num,
+        [...(kids[1] ?? '').matchAll(/(\d+)\s+0\s+R/g)].map((k) => Number(k[1])),
+      );
   }
   const referenced = new Set([...kidsOf.values()].flat());
   const roots = [...kidsOf.keys()].filter((k) => !referenced.has(k));
@@ -99,7 +103,9 @@ export function pdfNamedDestPages(pdf: Uint8Array): Record<string, number> {
     if (!ref) continue;
     const dests = objects.get(Number(ref[1])) ?? '';
     for (const d of dests.matchAll(/\/([^\s[\]/<>()]+)\s*\[\s*(\d+)\s+0\s+R/g)) {
-      const name = (d[1] ?? '').replace(/#([0-9a-fA-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+      const name = (d[1] ?? '').replace(/#([0-9a-fA-F]{2})/g, (_x, h: string) =>
+        String.fromCharCode(parseInt(h, 16)),
+      );
       const page = pageIndex.get(Number(d[2]));
       if (page !== undefined) out[name] = page;
     }
@@ -108,7 +114,10 @@ export function pdfNamedDestPages(pdf: Uint8Array): Record<string, number> {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 export interface PdfHooks {
@@ -117,7 +126,11 @@ export interface PdfHooks {
 }
 
 /** Renders report.pdf, or with opts.perFramework one `report-<framework>.pdf` per framework. */
-export async function renderPdf(model: ReportModel, opts: RenderOptions, hooks: PdfHooks = {}): Promise<Artifact[]> {
+export async function renderPdf(
+  model: ReportModel,
+  opts: RenderOptions,
+  hooks: PdfHooks = {},
+): Promise<Artifact[]> {
   const executablePath = findChromium(opts);
   const timeout = opts.timeoutMs ?? 120_000;
   const { default: puppeteer } = await import('puppeteer-core');
@@ -136,7 +149,10 @@ export async function renderPdf(model: ReportModel, opts: RenderOptions, hooks: 
     const pid = browser.process()?.pid;
     if (pid !== undefined) hooks.onBrowserPid?.(pid);
     const docs = opts.perFramework
-      ? model.frameworks.map((fw) => ({ model: filterFrameworks(model, [fw.id]), filename: `report-${fw.id}.pdf` }))
+      ? model.frameworks.map((fw) => ({
+          model: filterFrameworks(model, [fw.id]),
+          filename: `report-${fw.id}.pdf`,
+        }))
       : [{ model, filename: 'report.pdf' }];
     const out: Artifact[] = [];
     for (const doc of docs) {

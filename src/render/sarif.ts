@@ -71,11 +71,17 @@ export function renderSarif(model: ReportModel): Artifact {
         shortDescription: { text: f.title },
         ...(uri ? { helpUri: uri } : {}),
         defaultConfiguration: { level: LEVEL[f.severity] },
-        properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity], controls: [] as string[] },
+        properties: {
+          severity: f.severity,
+          'security-severity': SECURITY_SEVERITY[f.severity],
+          controls: [] as string[],
+        },
       });
     }
     for (const rule of rules) {
-      (rule['properties'] as { controls: string[] }).controls = [...(ruleControls.get(rule['id'] as string) ?? [])].sort();
+      (rule['properties'] as { controls: string[] }).controls = [
+        ...(ruleControls.get(rule['id'] as string) ?? []),
+      ].sort();
     }
     const results = findings
       .filter((f) => f.status === 'fail' || f.status === 'manual')
@@ -106,9 +112,10 @@ export function renderSarif(model: ReportModel): Artifact {
           evidenceIds: f.evidenceIds,
         },
       }));
-    const driverName = run.source === 'rbac' || run.source === 'workloads' || run.source === 'audit-log'
-      ? `kubeproof-${run.source}`
-      : run.source;
+    const driverName =
+      run.source === 'rbac' || run.source === 'workloads' || run.source === 'audit-log'
+        ? `kubeproof-${run.source}`
+        : run.source;
     return {
       tool: {
         driver: {
@@ -140,7 +147,11 @@ export function renderSarif(model: ReportModel): Artifact {
     version: '2.1.0',
     runs,
   };
-  return { filename: 'report.sarif', mediaType: 'application/sarif+json', body: `${JSON.stringify(doc, null, 2)}\n` };
+  return {
+    filename: 'report.sarif',
+    mediaType: 'application/sarif+json',
+    body: `${JSON.stringify(doc, null, 2)}\n`,
+  };
 }
 
 export const sarifRenderer: Renderer = { format: 'sarif', render: (model) => renderSarif(model) };

@@ -26,7 +26,13 @@ export interface ViewOptions {
 
 /** Caps that keep a 20,000-finding report readable; full lists are in findings.csv and report.json. */
 export const CAPS = {
-  screen: { findingsPerControl: 15, evidencePerControl: 3, rowsPerRule: 25, unmapped: 200, excerptChars: 700 },
+  screen: {
+    findingsPerControl: 15,
+    evidencePerControl: 3,
+    rowsPerRule: 25,
+    unmapped: 200,
+    excerptChars: 700,
+  },
   print: { findingsPerControl: 10, evidencePerControl: 2, rowsPerRule: 8, unmapped: 50, excerptChars: 500 },
 } as const;
 
@@ -48,7 +54,8 @@ export const STATUS_MEANING: Record<ControlStatus, string> = {
   incomplete: 'Some mapped checks ran and passed, none failed, but others did not run or need manual review.',
   manual: 'Needs organisational evidence (policy, process, records) that no cluster scan can give.',
   attested: 'A manual control with an unexpired attestation (who, what evidence, until when).',
-  'not-assessed': 'Nothing mapped ran: no source covers it, or the source that covers it failed or was disabled.',
+  'not-assessed':
+    'Nothing mapped ran: no source covers it, or the source that covers it failed or was disabled.',
   'not-applicable': 'Scoped out by the user, with the reason shown.',
 };
 
@@ -95,8 +102,10 @@ function fmtDate(iso: string | undefined): string {
 }
 
 function excerptText(e: Evidence, cap: number): string {
-  const text = typeof e.excerpt === 'string' ? e.excerpt : JSON.stringify(e.excerpt, null, 2) ?? '';
-  return text.length > cap ? `${text.slice(0, cap)}\n… (${text.length - cap} more characters in report.json)` : text;
+  const text = typeof e.excerpt === 'string' ? e.excerpt : (JSON.stringify(e.excerpt, null, 2) ?? '');
+  return text.length > cap
+    ? `${text.slice(0, cap)}\n… (${text.length - cap} more characters in report.json)`
+    : text;
 }
 
 function locatorText(e: Evidence): string {
@@ -104,7 +113,8 @@ function locatorText(e: Evidence): string {
   const parts: string[] = [];
   if (l.file) parts.push(`${l.file}${l.pointer ? `#${l.pointer}` : ''}${l.line ? `:${l.line}` : ''}`);
   if (l.apiPath) parts.push(l.apiPath);
-  if (l.auditIds?.length) parts.push(`audit ids ${l.auditIds.slice(0, 3).join(', ')}${l.auditIds.length > 3 ? '…' : ''}`);
+  if (l.auditIds?.length)
+    parts.push(`audit ids ${l.auditIds.slice(0, 3).join(', ')}${l.auditIds.length > 3 ? '…' : ''}`);
   return parts.join(' · ') || e.source;
 }
 
@@ -122,7 +132,15 @@ function stack<K extends string>(counts: Record<K, number>, keys: readonly K[], 
 }
 
 const SEV_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4, unknown: 5 };
-const FSTATUS_ORDER: Record<FindingStatus, number> = { fail: 0, error: 1, manual: 2, waived: 3, skipped: 4, info: 5, pass: 6 };
+const FSTATUS_ORDER: Record<FindingStatus, number> = {
+  fail: 0,
+  error: 1,
+  manual: 2,
+  waived: 3,
+  skipped: 4,
+  info: 5,
+  pass: 6,
+};
 
 function findingRow(f: Finding) {
   return {
@@ -141,7 +159,13 @@ function findingRow(f: Finding) {
   };
 }
 
-function controlView(fw: FrameworkResult, c: ControlResult, byId: Map<string, Finding>, evById: Map<string, Evidence>, mode: ViewMode) {
+function controlView(
+  fw: FrameworkResult,
+  c: ControlResult,
+  byId: Map<string, Finding>,
+  evById: Map<string, Evidence>,
+  mode: ViewMode,
+) {
   const caps = CAPS[mode];
   const fs = c.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
   const shown = fs.filter((f) => f.status !== 'pass').slice(0, caps.findingsPerControl);
@@ -182,7 +206,12 @@ function controlView(fw: FrameworkResult, c: ControlResult, byId: Map<string, Fi
   };
 }
 
-function frameworkChapter(fw: FrameworkResult, byId: Map<string, Finding>, evById: Map<string, Evidence>, mode: ViewMode) {
+function frameworkChapter(
+  fw: FrameworkResult,
+  byId: Map<string, Finding>,
+  evById: Map<string, Evidence>,
+  mode: ViewMode,
+) {
   const families = new Map<string, ReturnType<typeof controlView>[]>();
   for (const c of fw.controls) {
     const list = families.get(c.family) ?? [];
@@ -221,7 +250,12 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     error: r.error ? `${r.error.message}` : '',
     errorCode: r.error?.code ?? '',
     hint: r.error?.hint ?? '',
-    inputs: r.inputs.map((i) => ({ path: i.path, sha256: i.sha256 ?? '', format: i.format ?? '', bytes: i.bytes ?? '' })),
+    inputs: r.inputs.map((i) => ({
+      path: i.path,
+      sha256: i.sha256 ?? '',
+      format: i.format ?? '',
+      bytes: i.bytes ?? '',
+    })),
     notes: r.notes,
   }));
   const failedSources = sources.filter((s) => s.failed);
@@ -242,7 +276,10 @@ export function buildView(model: ReportModel, o: ViewOptions) {
       bar: stack(s.counts, CONTROL_STATUSES, determined),
       failing: s.counts.fail,
       sevBar: stack(s.failingBySeverity, SEVERITIES, Math.max(1, s.counts.fail)),
-      sevCounts: SEVERITIES.filter((sv) => s.failingBySeverity[sv] > 0).map((sv) => ({ severity: sv, n: s.failingBySeverity[sv] })),
+      sevCounts: SEVERITIES.filter((sv) => s.failingBySeverity[sv] > 0).map((sv) => ({
+        severity: sv,
+        n: s.failingBySeverity[sv],
+      })),
     };
   });
   const maxFailing = Math.max(1, ...frameworks.map((f) => f.failing));
@@ -282,9 +319,19 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     rules: [...rules.values()]
       .map((fs) => {
         const sorted = [...fs].sort(
-          (a, b) => FSTATUS_ORDER[a.status] - FSTATUS_ORDER[b.status] || resourceText(a).localeCompare(resourceText(b)),
+          (a, b) =>
+            FSTATUS_ORDER[a.status] - FSTATUS_ORDER[b.status] ||
+            resourceText(a).localeCompare(resourceText(b)),
         );
-        const counts: Record<FindingStatus, number> = { pass: 0, fail: 0, manual: 0, info: 0, error: 0, skipped: 0, waived: 0 };
+        const counts: Record<FindingStatus, number> = {
+          pass: 0,
+          fail: 0,
+          manual: 0,
+          info: 0,
+          error: 0,
+          skipped: 0,
+          waived: 0,
+        };
         for (const f of fs) counts[f.status]++;
         const first = sorted[0] as Finding;
         const rows = sorted.slice(0, caps.rowsPerRule).map(findingRow);
@@ -294,24 +341,52 @@ export function buildView(model: ReportModel, o: ViewOptions) {
           severity: first.severity,
           sevRank: SEV_ORDER[first.severity],
           total: fs.length,
-          counts: (Object.keys(counts) as FindingStatus[]).filter((k) => counts[k] > 0).map((k) => ({ status: k, label: FINDING_LABEL[k], n: counts[k] })),
+          counts: (Object.keys(counts) as FindingStatus[])
+            .filter((k) => counts[k] > 0)
+            .map((k) => ({ status: k, label: FINDING_LABEL[k], n: counts[k] })),
           hasFail: counts.fail > 0,
           rows,
           more: fs.length - rows.length,
         };
       })
-      .sort((a, b) => Number(b.hasFail) - Number(a.hasFail) || a.sevRank - b.sevRank || a.rule.localeCompare(b.rule)),
+      .sort(
+        (a, b) =>
+          Number(b.hasFail) - Number(a.hasFail) || a.sevRank - b.sevRank || a.rule.localeCompare(b.rule),
+      ),
   }));
 
   const unmappedAll = model.unmapped.map((u) => {
     const f = byId.get(u.findingId);
-    return { reason: u.reason, ...(f ? findingRow(f) : { id: u.findingId, rule: '', title: '', status: 'info', statusLabel: '', severity: 'unknown', resource: '', message: '' }) };
+    return {
+      reason: u.reason,
+      ...(f
+        ? findingRow(f)
+        : {
+            id: u.findingId,
+            rule: '',
+            title: '',
+            status: 'info',
+            statusLabel: '',
+            severity: 'unknown',
+            resource: '',
+            message: '',
+          }),
+    };
   });
   const waivers = model.frameworks.flatMap((fw) =>
-    fw.controls.flatMap((c) => (c.waivers ?? []).map((w) => ({ framework: `${fw.name} ${fw.version}`, control: c.controlId, ...w, approver: w.approver ?? '' }))),
+    fw.controls.flatMap((c) =>
+      (c.waivers ?? []).map((w) => ({
+        framework: `${fw.name} ${fw.version}`,
+        control: c.controlId,
+        ...w,
+        approver: w.approver ?? '',
+      })),
+    ),
   );
   const attestations = model.frameworks.flatMap((fw) =>
-    fw.controls.filter((c) => c.attestation).map((c) => ({ framework: `${fw.name} ${fw.version}`, control: c.controlId, ...c.attestation! })),
+    fw.controls
+      .filter((c) => c.attestation)
+      .map((c) => ({ framework: `${fw.name} ${fw.version}`, control: c.controlId, ...c.attestation! })),
   );
   const findingStatusTotals = { fail: 0, pass: 0, other: 0 };
   for (const f of model.findings) {
@@ -354,7 +429,11 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     frameworks,
     severityChart,
     severityChartHeight: Math.max(34, severityChart.length * 34),
-    statusKeys: CONTROL_STATUSES.map((s) => ({ status: s, label: STATUS_LABEL[s], meaning: STATUS_MEANING[s] })),
+    statusKeys: CONTROL_STATUSES.map((s) => ({
+      status: s,
+      label: STATUS_LABEL[s],
+      meaning: STATUS_MEANING[s],
+    })),
     severityKeys: SEVERITIES.filter((s) => s !== 'info').map((s) => ({ severity: s })),
     totals: {
       findings: model.findings.length,

@@ -16,7 +16,9 @@
     var head = g ? g.querySelector('.rule-summary').textContent : '';
     tr.dataset.text = (head + ' ' + tr.textContent).toLowerCase();
   });
-  var initialOpen = groups.map(function (g) { return g.open; });
+  var initialOpen = groups.map(function (g) {
+    return g.open;
+  });
   function apply() {
     var q = search.value.trim().toLowerCase();
     var st = status.value;
@@ -41,7 +43,9 @@
     var table = th.closest('table');
     var idx = Array.prototype.indexOf.call(th.parentNode.children, th);
     var dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
-    Array.prototype.forEach.call(th.parentNode.children, function (c) { c.removeAttribute('aria-sort'); });
+    Array.prototype.forEach.call(th.parentNode.children, function (c) {
+      c.removeAttribute('aria-sort');
+    });
     th.setAttribute('aria-sort', dir);
     var body = table.tBodies[0];
     var list = Array.prototype.slice.call(body.rows);
@@ -50,7 +54,9 @@
       var y = b.cells[idx].textContent.trim();
       return dir === 'ascending' ? x.localeCompare(y) : y.localeCompare(x);
     });
-    list.forEach(function (r) { body.appendChild(r); });
+    list.forEach(function (r) {
+      body.appendChild(r);
+    });
   });
   apply();
 })();

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
+   parsed output documents are checked against their JSON schemas, not by static types. */
 import test from 'ava';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -30,14 +32,10 @@ const all = await renderAll(model, [...textFormats], { now });
 const byName = new Map(all.map((a) => [a.filename, a]));
 
 test('renderAll gives one artifact per file, in format order', (t) => {
-  t.deepEqual(all.map((a) => a.filename), [
-    'report.json',
-    'controls.csv',
-    'findings.csv',
-    'report.sarif',
-    'report.oscal.json',
-    'report.hdf.json',
-  ]);
+  t.deepEqual(
+    all.map((a) => a.filename),
+    ['report.json', 'controls.csv', 'findings.csv', 'report.sarif', 'report.oscal.json', 'report.hdf.json'],
+  );
   for (const a of all) t.true(text(a).length > 100, a.filename);
 });
 
@@ -58,10 +56,16 @@ test('unknown formats and frameworks are usage errors', async (t) => {
 test('frameworks subset filters every format', async (t) => {
   const out = await renderAll(model, ['json', 'csv', 'oscal'], { frameworks: ['soc2-2017'], now });
   const json = JSON.parse(text(out[0]));
-  t.deepEqual(json.frameworks.map((f: { id: string }) => f.id), ['soc2-2017']);
+  t.deepEqual(
+    json.frameworks.map((f: { id: string }) => f.id),
+    ['soc2-2017'],
+  );
   t.deepEqual(json.scope.frameworks, ['soc2-2017']);
   t.is(json.findings.length, model.findings.length, 'findings are kept');
-  const controls = text(out.find((a) => a.filename === 'controls.csv')).trim().split('\r\n').slice(1);
+  const controls = text(out.find((a) => a.filename === 'controls.csv'))
+    .trim()
+    .split('\r\n')
+    .slice(1);
   t.true(controls.length === 7 && controls.every((l) => l.startsWith('soc2-2017,')));
   const oscal = text(out.find((a) => a.filename === 'report.oscal.json'));
   t.false(oscal.includes('pci-dss-4.0.1_'));
@@ -84,7 +88,11 @@ test('csv cells: RFC 4180 quoting and formula-injection guard', (t) => {
 
 test('findings.csv: header, one row per finding, CRLF, the nasty message guarded and quoted', (t) => {
   const body = text(byName.get('findings.csv'));
-  t.true(body.startsWith('id,source,rule,variant,status,native_status,severity,resource_kind,resource_namespace,resource_name,node,message,controls\r\n'));
+  t.true(
+    body.startsWith(
+      'id,source,rule,variant,status,native_status,severity,resource_kind,resource_namespace,resource_name,node,message,controls\r\n',
+    ),
+  );
   t.true(body.endsWith('\r\n'));
   t.is(body.split('\r\n').length - 2, model.findings.length);
   t.true(body.includes(`"'=HYPERLINK(""http://evil"") <script>alert(1)</script> ""quoted"", commas"`));
@@ -99,13 +107,10 @@ test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, cont
   const validate = ajv().compile(sarifSubsetSchema);
   t.true(validate(doc), JSON.stringify(validate.errors?.slice(0, 3)));
   t.is(doc.version, '2.1.0');
-  t.deepEqual(doc.runs.map((r: { tool: { driver: { name: string } } }) => r.tool.driver.name), [
-    'kube-bench',
-    'kubescape',
-    'kubeproof-rbac',
-    'kubeproof-workloads',
-    'kubeproof-audit-log',
-  ]);
+  t.deepEqual(
+    doc.runs.map((r: { tool: { driver: { name: string } } }) => r.tool.driver.name),
+    ['kube-bench', 'kubescape', 'kubeproof-rbac', 'kubeproof-workloads', 'kubeproof-audit-log'],
+  );
   const ks = doc.runs[1];
   t.is(ks.tool.driver.version, 'v3.0.21');
   const rule = ks.tool.driver.rules.find((r: { id: string }) => r.id === 'C-0057');
@@ -128,7 +133,9 @@ test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, cont
 test('report.sarif validates against the official OASIS schema when KUBEPROOF_SARIF_SCHEMA is set', (t) => {
   const file = process.env['KUBEPROOF_SARIF_SCHEMA'];
   if (!file || !existsSync(file)) {
-    t.log('skipped: KUBEPROOF_SARIF_SCHEMA not set (official schema not committed, see test/schemas/PROVENANCE.md)');
+    t.log(
+      'skipped: KUBEPROOF_SARIF_SCHEMA not set (official schema not committed, see test/schemas/PROVENANCE.md)',
+    );
     t.pass();
     return;
   }
@@ -137,7 +144,10 @@ test('report.sarif validates against the official OASIS schema when KUBEPROOF_SA
   schema.$id = schema.id;
   delete schema.id;
   const validate = ajv().compile(schema);
-  t.true(validate(JSON.parse(text(byName.get('report.sarif')))), JSON.stringify(validate.errors?.slice(0, 3)));
+  t.true(
+    validate(JSON.parse(text(byName.get('report.sarif')))),
+    JSON.stringify(validate.errors?.slice(0, 3)),
+  );
 });
 
 test('the committed OSCAL schema is the NIST v1.1.3 release asset', (t) => {
@@ -155,16 +165,26 @@ test('report.oscal.json validates against the NIST OSCAL 1.1.3 assessment-result
   t.is(ar['import-ap'].href, '#kubeproof-assessment-plan');
   const result = ar.results[0];
   t.is(result.start, '2026-11-13T00:00:00.000Z');
-  const included = result['reviewed-controls']['control-selections'][0]['include-controls'].map((c: { 'control-id': string }) => c['control-id']);
+  const included = result['reviewed-controls']['control-selections'][0]['include-controls'].map(
+    (c: { 'control-id': string }) => c['control-id'],
+  );
   t.true(included.includes('ac-6.9'));
   t.true(included.includes('pci-dss-4.0.1_7.2.1'));
-  const excluded = result['reviewed-controls']['control-selections'][0]['exclude-controls'].map((c: { 'control-id': string }) => c['control-id']);
+  const excluded = result['reviewed-controls']['control-selections'][0]['exclude-controls'].map(
+    (c: { 'control-id': string }) => c['control-id'],
+  );
   t.true(excluded.includes('pci-dss-4.0.1_9.4.1'), 'not-applicable controls are excluded');
-  const byTarget = new Map(result.findings.map((f: { target: { 'target-id': string } }) => [f.target['target-id'], f]));
+  const byTarget = new Map(
+    result.findings.map((f: { target: { 'target-id': string } }) => [f.target['target-id'], f]),
+  );
   const pci = model.frameworks[0]!;
   for (const c of pci.controls.filter((x) => x.status !== 'not-applicable')) {
     const f = byTarget.get(`pci-dss-4.0.1_${c.controlId}`) as { target: { status: { state: string } } };
-    t.is(f.target.status.state, c.status === 'pass' || c.status === 'attested' ? 'satisfied' : 'not-satisfied', c.controlId);
+    t.is(
+      f.target.status.state,
+      c.status === 'pass' || c.status === 'attested' ? 'satisfied' : 'not-satisfied',
+      c.controlId,
+    );
   }
   const obs = result.observations[0];
   t.deepEqual(obs.methods, ['TEST']);
@@ -178,7 +198,10 @@ test('uuidV5 and OSCAL control ids', (t) => {
   t.is(uuidV5('x'), uuidV5('x'));
   t.not(uuidV5('x'), uuidV5('y'));
   // RFC 4122 appendix B test vector: v5 of "www.example.com" in the DNS namespace.
-  t.is(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'), '2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  t.is(
+    uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'),
+    '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+  );
   t.is(oscalControlId('nist-800-53-r5', 'AC-6(9)'), 'ac-6.9');
   t.is(oscalControlId('iso27001-2022', 'A.8.2'), 'iso27001-2022_A.8.2');
 });
@@ -203,10 +226,24 @@ const hdfSchema = {
             type: 'array',
             items: {
               type: 'object',
-              required: ['id', 'title', 'desc', 'impact', 'refs', 'tags', 'code', 'source_location', 'results'],
+              required: [
+                'id',
+                'title',
+                'desc',
+                'impact',
+                'refs',
+                'tags',
+                'code',
+                'source_location',
+                'results',
+              ],
               properties: {
                 impact: { type: 'number', minimum: 0, maximum: 1 },
-                tags: { type: 'object', required: ['nist'], properties: { nist: { type: 'array', items: { type: 'string' } } } },
+                tags: {
+                  type: 'object',
+                  required: ['nist'],
+                  properties: { nist: { type: 'array', items: { type: 'string' } } },
+                },
                 results: {
                   type: 'array',
                   items: {
@@ -237,7 +274,11 @@ test('report.hdf.json has the InSpec exec-json shape Heimdall reads, with NIST t
   t.is(c57.impact, 0.7);
   t.true(c57.tags.nist.includes('CM-7'));
   t.true(c57.tags['pci-dss-4.0.1'].includes('2.2.5'));
-  const statuses = new Set(doc.profiles.flatMap((p: { controls: { results: { status: string }[] }[] }) => p.controls.flatMap((c) => c.results.map((r) => r.status))));
+  const statuses = new Set(
+    doc.profiles.flatMap((p: { controls: { results: { status: string }[] }[] }) =>
+      p.controls.flatMap((c) => c.results.map((r) => r.status)),
+    ),
+  );
   t.deepEqual([...statuses].sort(), ['error', 'failed', 'passed', 'skipped']);
   const audit = doc.profiles.find((p: { name: string }) => p.name === 'kubeproof-audit-log');
   t.is(audit.status, 'failed');

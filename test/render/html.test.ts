@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return --
+   browser callbacks run in Chromium; the project compiles without the DOM lib, so element types are unresolved. */
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +56,16 @@ test('honest wording: no "compliant", no percentage score; not-assessed and manu
 });
 
 test('every control status and the failed source with its reason appear', (t) => {
-  for (const label of ['Fail', 'Pass', 'Waived', 'Incomplete', 'Manual', 'Attested', 'Not assessed', 'Not applicable']) {
+  for (const label of [
+    'Fail',
+    'Pass',
+    'Waived',
+    'Incomplete',
+    'Manual',
+    'Attested',
+    'Not assessed',
+    'Not applicable',
+  ]) {
     t.true(html.includes(`">${label}</span>`), label);
   }
   t.regex(html, /row-failed[\s\S]*?Kubernetes audit log[\s\S]*?permission denied/);
@@ -73,19 +84,31 @@ test('in Chromium: no console errors, no network request, search and status filt
     if (!r.url().startsWith('data:') && r.url() !== 'about:blank') requests.push(r.url());
   });
   await page.setContent(html, { waitUntil: 'load' });
-  const shownRows = (): Promise<number> => page.$$eval('#explorer tbody tr:not([hidden])', (rows) => rows.length);
+  const shownRows = (): Promise<number> =>
+    page.$$eval('#explorer tbody tr:not([hidden])', (rows) => rows.length);
   const total = await shownRows();
   t.true(total > 50);
-  t.false(await page.$eval('#explorer-tools', (e) => e.hasAttribute('hidden')), 'tools are revealed by the script');
+  t.false(
+    await page.$eval('#explorer-tools', (e) => e.hasAttribute('hidden')),
+    'tools are revealed by the script',
+  );
   await page.type('#f-search', '支付');
   const filtered = await shownRows();
   t.true(filtered > 0 && filtered < total, `${filtered} of ${total}`);
-  t.true(await page.$$eval('#explorer tbody tr:not([hidden])', (rows) => rows.every((r) => r.textContent!.includes('支付'))));
+  t.true(
+    await page.$$eval('#explorer tbody tr:not([hidden])', (rows) =>
+      rows.every((r) => r.textContent!.includes('支付')),
+    ),
+  );
   t.regex(await page.$eval('#f-count', (e) => e.textContent ?? ''), /of \d+ listed findings shown/);
   await page.select('#f-status', 'fail');
   const failing = await shownRows();
   t.true(failing > 0 && failing <= filtered);
-  t.true(await page.$$eval('#explorer tbody tr:not([hidden])', (rows) => rows.every((r) => r.getAttribute('data-status') === 'fail')));
+  t.true(
+    await page.$$eval('#explorer tbody tr:not([hidden])', (rows) =>
+      rows.every((r) => r.getAttribute('data-status') === 'fail'),
+    ),
+  );
   // Sorting a table by its first column reorders its rows.
   await page.click('#f-search', { count: 3 });
   await page.keyboard.press('Backspace');
@@ -94,7 +117,10 @@ test('in Chromium: no console errors, no network request, search and status filt
   await table!.$eval('th[data-sort]', (th) => (th as unknown as { click(): void }).click());
   const asc = await table!.$$eval('tbody tr td:first-child', (c) => c.map((x) => x.textContent!.trim()));
   t.true(asc.length > 1);
-  t.deepEqual(asc, [...asc].sort((a, b) => a.localeCompare(b)));
+  t.deepEqual(
+    asc,
+    [...asc].sort((a, b) => a.localeCompare(b)),
+  );
   t.deepEqual(errors, []);
   t.deepEqual(requests, []);
   await page.close();

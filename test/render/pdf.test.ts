@@ -24,10 +24,14 @@ function save(a: Artifact): string {
 }
 const info = (file: string): string => execFileSync('pdfinfo', [file], { encoding: 'utf8' });
 const pageText = (file: string, page?: number): string =>
-  execFileSync('pdftotext', ['-layout', ...(page ? ['-f', String(page), '-l', String(page)] : []), file, '-'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  execFileSync(
+    'pdftotext',
+    ['-layout', ...(page ? ['-f', String(page), '-l', String(page)] : []), file, '-'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
 
 test('report.pdf: metadata, A4, page count, "Page N of M", every section, 支付', async (t) => {
   const [pdf] = await rendered;
@@ -68,18 +72,31 @@ test('report.pdf: the table of contents has page numbers and they are right', as
   const file = save(pdf!);
   const toc = pageText(file, 2);
   t.true(toc.includes('Contents'));
-  const entries = [...toc.matchAll(/^\s*(\S.*?\S)\s{2,}(\d+)\s*$/gm)].map((m) => ({ title: m[1]!, page: Number(m[2]) }));
+  const entries = [...toc.matchAll(/^\s*(\S.*?\S)\s{2,}(\d+)\s*$/gm)].map((m) => ({
+    title: m[1]!,
+    page: Number(m[2]),
+  }));
   t.true(entries.length >= 10, JSON.stringify(entries));
   let checked = 0;
   for (const e of entries) {
     // The section starts on its page: the heading is among the first lines after the running header.
-    const lines = pageText(file, e.page).split('\n').map((l) => l.trim()).filter(Boolean);
-    t.true(lines.slice(0, 3).includes(e.title), `${e.title} on page ${e.page}: ${lines.slice(0, 3).join(' | ')}`);
+    const lines = pageText(file, e.page)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    t.true(
+      lines.slice(0, 3).includes(e.title),
+      `${e.title} on page ${e.page}: ${lines.slice(0, 3).join(' | ')}`,
+    );
     checked++;
   }
   t.true(checked >= 2);
   const pages = entries.map((e) => e.page);
-  t.deepEqual(pages, [...pages].sort((a, b) => a - b), 'monotonic');
+  t.deepEqual(
+    pages,
+    [...pages].sort((a, b) => a - b),
+    'monotonic',
+  );
 });
 
 test('report.pdf: a page rendered to PNG is a real image', async (t) => {
@@ -98,7 +115,10 @@ test('perFramework, letter paper and a frameworks subset: one PDF per kept frame
     perFramework: true,
     frameworks: ['soc2-2017', 'iso27001-2022'],
   });
-  t.deepEqual(out.map((a) => a.filename), ['report-soc2-2017.pdf', 'report-iso27001-2022.pdf']);
+  t.deepEqual(
+    out.map((a) => a.filename),
+    ['report-soc2-2017.pdf', 'report-iso27001-2022.pdf'],
+  );
   const file = save(out[0]!);
   t.regex(info(file), /Page size:\s+612 x 792 pts \(letter\)/);
   const text = pageText(file);
@@ -108,7 +128,9 @@ test('perFramework, letter paper and a frameworks subset: one PDF per kept frame
 });
 
 test('chromium missing: a clear KubeproofError with code and hint', async (t) => {
-  const err = await t.throwsAsync(renderAll(model, ['pdf'], { chromiumPath: path.join(dir, 'no-such-chromium') }));
+  const err = await t.throwsAsync(
+    renderAll(model, ['pdf'], { chromiumPath: path.join(dir, 'no-such-chromium') }),
+  );
   t.true(err instanceof KubeproofError);
   t.is((err as KubeproofError).code, 'chromium-missing');
   t.regex((err as KubeproofError).hint ?? '', /apt-get install chromium/);

@@ -56,7 +56,10 @@ export const sarifSubsetSchema = {
               properties: {
                 executionSuccessful: { type: 'boolean' },
                 startTimeUtc: { type: 'string', format: 'date-time' },
-                toolExecutionNotifications: { type: 'array', items: { type: 'object', required: ['message'], properties: { message, level } } },
+                toolExecutionNotifications: {
+                  type: 'array',
+                  items: { type: 'object', required: ['message'], properties: { message, level } },
+                },
               },
             },
           },
@@ -81,7 +84,11 @@ export const sarifSubsetSchema = {
                         type: 'array',
                         items: {
                           type: 'object',
-                          properties: { name: { type: 'string' }, fullyQualifiedName: { type: 'string' }, kind: { type: 'string' } },
+                          properties: {
+                            name: { type: 'string' },
+                            fullyQualifiedName: { type: 'string' },
+                            kind: { type: 'string' },
+                          },
                         },
                       },
                     },
