@@ -169,7 +169,25 @@ function controlView(
   const caps = CAPS[mode];
   const fs = c.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
   const shown = fs.filter((f) => f.status !== 'pass').slice(0, caps.findingsPerControl);
-  const evidenceIds = [...new Set(shown.flatMap((f) => f.evidenceIds))].slice(0, caps.evidencePerControl);
+  // Evidence of what went wrong first; a passing control still shows what its pass rests on.
+  const evidenceIds = [
+    ...new Set([...shown, ...fs.filter((f) => f.status === 'pass')].flatMap((f) => f.evidenceIds)),
+  ].slice(0, caps.evidencePerControl);
+  const rules = new Map<
+    string,
+    { rule: string; title: string; severity: Severity; counts: Record<FindingStatus, number> }
+  >();
+  for (const f of fs) {
+    const key = `${f.source} ${f.ruleVariant ? `${f.ruleId} (${f.ruleVariant})` : f.ruleId}`;
+    const r = rules.get(key) ?? {
+      rule: key,
+      title: f.title,
+      severity: f.severity,
+      counts: { pass: 0, fail: 0, manual: 0, info: 0, error: 0, skipped: 0, waived: 0 },
+    };
+    r.counts[f.status]++;
+    rules.set(key, r);
+  }
   const evidence = evidenceIds
     .map((id) => evById.get(id))
     .filter((e): e is Evidence => e !== undefined)
@@ -198,7 +216,11 @@ function controlView(
     baselines: (c.baselines ?? []).join(', '),
     waivers: (c.waivers ?? []).map((w) => ({ ...w, approver: w.approver ?? '' })),
     attestation: c.attestation ?? null,
-    hasDetail: nonPass > 0 || (c.waivers?.length ?? 0) > 0 || c.attestation !== undefined,
+    hasDetail: fs.length > 0 || (c.waivers?.length ?? 0) > 0 || c.attestation !== undefined,
+    rules: [...rules.values()].map((r) => ({
+      ...r,
+      other: r.counts.manual + r.counts.error + r.counts.skipped + r.counts.info + r.counts.waived,
+    })),
     findings: shown.map(findingRow),
     moreFindings: nonPass - shown.length,
     passCount: c.counts.pass,
