@@ -113,6 +113,55 @@ export function pdfNamedDestPages(pdf: Uint8Array): Record<string, number> {
   return out;
 }
 
+/** PDF text string as UTF-16BE hex with a byte-order mark (safe for any characters). */
+function pdfText(s: string): string {
+  const bytes = Buffer.from(s, 'utf16le').swap16();
+  return `<FEFF${bytes.toString('hex').toUpperCase()}>`;
+}
+
+export interface PdfInfo {
+  title: string;
+  author: string;
+  subject: string;
+  keywords: string;
+  creator: string;
+}
+
+/**
+ * Sets the document information dictionary by an incremental update (a new Info object, an xref section
+ * for it and a trailer pointing back to the original one), keeping Chromium's CreationDate and Producer.
+ * Chromium itself writes only Title, Creator and Producer. Returns the PDF unchanged if its trailer is not
+ * the classic form Chromium writes.
+ */
+export function setPdfInfo(pdf: Uint8Array, info: PdfInfo): Uint8Array {
+  const tail = Buffer.from(pdf.subarray(Math.max(0, pdf.length - 2048))).toString('latin1');
+  const trailer = /trailer\s*<<([\s\S]*?)>>\s*startxref\s*(\d+)\s*%%EOF\s*$/.exec(tail);
+  const size = trailer ? /\/Size\s+(\d+)/.exec(trailer[1] ?? '') : null;
+  const root = trailer ? /\/Root\s+(\d+\s+\d+)\s+R/.exec(trailer[1] ?? '') : null;
+  if (!trailer || !size || !root) return pdf;
+  const all = Buffer.from(pdf).toString('latin1');
+  const oldInfoRef = /\/Info\s+(\d+)\s+0\s+R/.exec(trailer[1] ?? '');
+  let keep = '';
+  if (oldInfoRef) {
+    const at = all.search(new RegExp(`(^|[\\r\\n])${oldInfoRef[1]} 0 obj\\b`));
+    const body = at >= 0 ? all.slice(at, all.indexOf('endobj', at)) : '';
+    for (const key of ['CreationDate', 'ModDate', 'Producer']) {
+      const m = new RegExp(`/${key}\\s*(\\([^)]*\\)|<[0-9A-Fa-f]*>)`).exec(body);
+      if (m) keep += `/${key} ${m[1]}\n`;
+    }
+  }
+  const num = Number(size[1]);
+  const obj =
+    `${num} 0 obj\n<</Title ${pdfText(info.title)}\n/Author ${pdfText(info.author)}\n/Subject ${pdfText(info.subject)}\n` +
+    `/Keywords ${pdfText(info.keywords)}\n/Creator ${pdfText(info.creator)}\n${keep}>>\nendobj\n`;
+  const objOffset = pdf.length + 1;
+  const xrefOffset = objOffset + Buffer.byteLength(obj, 'latin1');
+  const update =
+    `\n${obj}xref\n${num} 1\n${String(objOffset).padStart(10, '0')} 00000 n \n` +
+    `trailer\n<</Size ${num + 1}\n/Root ${root[1]} R\n/Info ${num} 0 R\n/Prev ${trailer[2]}>>\nstartxref\n${xrefOffset}\n%%EOF\n`;
+  return Buffer.concat([Buffer.from(pdf), Buffer.from(update, 'latin1')]);
+}
+
 function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -183,7 +232,14 @@ export async function renderPdf(
         };
         const first = await print();
         const pages = pdfNamedDestPages(first);
-        const body = Object.keys(pages).length > 0 ? await print(pages) : first;
+        const printed = Object.keys(pages).length > 0 ? await print(pages) : first;
+        const body = setPdfInfo(printed, {
+          title: `Kubernetes security evidence report: ${doc.model.cluster.name}`,
+          author: `${doc.model.tool.name} ${doc.model.tool.version}`,
+          subject: `Automated evidence for ${doc.model.frameworks.map((f) => `${f.name} ${f.version}`).join(', ')}; report ${doc.model.reportId}`,
+          keywords: ['kubernetes', 'audit evidence', ...doc.model.frameworks.map((f) => f.id)].join(', '),
+          creator: `${doc.model.tool.name} ${doc.model.tool.version} (Chromium)`,
+        });
         out.push({ filename: doc.filename, mediaType: 'application/pdf', body });
       } finally {
         await page.close().catch(() => undefined);

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Artifact } from '../../src/model/types.ts';
 import { KubeproofError } from '../../src/errors.ts';
 import { renderAll } from '../../src/render/index.ts';
-import { findChromium } from '../../src/render/pdf.ts';
+import { findChromium, setPdfInfo } from '../../src/render/pdf.ts';
 import { makeModel } from '../fixtures/render/model.ts';
 
 const now = (): Date => new Date('2026-11-20T10:00:00Z');
@@ -22,7 +22,12 @@ function save(a: Artifact): string {
   writeFileSync(file, a.body);
   return file;
 }
-const info = (file: string): string => execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+/** pdfinfo output; poppler's syntax warnings go to stderr and fail the call. */
+const info = (file: string): string => {
+  const r = spawnSync('pdfinfo', [file], { encoding: 'utf8' });
+  if (r.status !== 0 || r.stderr.trim() !== '') throw new Error(`pdfinfo ${file}: ${r.stderr}`);
+  return r.stdout;
+};
 const pageText = (file: string, page?: number): string =>
   execFileSync(
     'pdftotext',
@@ -41,6 +46,9 @@ test('report.pdf: metadata, A4, page count, "Page N of M", every section, 支付
   const meta = info(file);
   t.regex(meta, /Title:\s+Kubernetes security evidence report: prod-eu-1/);
   t.regex(meta, /Tagged:\s+yes/);
+  t.regex(meta, /Author:\s+kubeproof 0\.1\.0/);
+  t.regex(meta, /Subject:\s+Automated evidence for PCI DSS 4\.0\.1/);
+  t.regex(meta, /Keywords:\s+kubernetes, audit evidence, pci-dss-4\.0\.1/);
   t.regex(meta, /Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)/);
   const pages = Number(/Pages:\s+(\d+)/.exec(meta)?.[1]);
   t.true(pages > 10, `${pages} pages`);
@@ -138,4 +146,22 @@ test('chromium missing: a clear KubeproofError with code and hint', async (t) =>
   const fromEnv = t.throws(() => findChromium({ env: { KUBEPROOF_CHROMIUM: '/nope/chrome' } }));
   t.regex(fromEnv?.message ?? '', /KUBEPROOF_CHROMIUM/);
   t.is(findChromium({ env: {} }), '/usr/bin/chromium');
+});
+
+test('setPdfInfo: an incremental update poppler reads, with non-ASCII text', async (t) => {
+  const [pdf] = await rendered;
+  const body = setPdfInfo(pdf!.body as Uint8Array, {
+    title: 'Cluster 支付-prod',
+    author: 'kubeproof 9.9.9',
+    subject: 's',
+    keywords: 'k',
+    creator: 'c',
+  });
+  const file = path.join(dir, 'info.pdf');
+  writeFileSync(file, body);
+  const meta = info(file);
+  t.regex(meta, /Title:\s+Cluster 支付-prod/);
+  t.regex(meta, /Author:\s+kubeproof 9\.9\.9/);
+  t.regex(meta, /Producer:\s+Skia\/PDF/, 'Chromium fields are kept');
+  t.true(pageText(file, 1).includes('prod-eu-1'));
 });
