@@ -172,6 +172,8 @@ function escapeHtml(s: string): string {
 export interface PdfHooks {
   /** Called with Chromium's pid once it started (the bench samples its memory). */
   onBrowserPid?: (pid: number) => void;
+  /** Called with the temporary profile directory (tests check it is removed). */
+  onUserDataDir?: (dir: string) => void;
 }
 
 /** Renders report.pdf, or with opts.perFramework one `report-<framework>.pdf` per framework. */
@@ -184,6 +186,7 @@ export async function renderPdf(
   const timeout = opts.timeoutMs ?? 120_000;
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'kubeproof-chromium-'));
+  hooks.onUserDataDir?.(userDataDir);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   let browser: Awaited<ReturnType<typeof puppeteer.launch>> | undefined;
   try {
@@ -192,8 +195,9 @@ export async function renderPdf(
       headless: true,
       userDataDir,
       args: [...CHROMIUM_ARGS, ...(isRoot ? ['--no-sandbox'] : [])],
-      timeout,
-      protocolTimeout: timeout * 2,
+      // Starting the browser gets its own floor: a short page timeout must not make the launch flaky.
+      timeout: Math.max(timeout, 30_000),
+      protocolTimeout: Math.max(timeout, 30_000) * 2,
     });
     const pid = browser.process()?.pid;
     if (pid !== undefined) hooks.onBrowserPid?.(pid);

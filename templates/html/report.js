@@ -58,5 +58,20 @@
       body.appendChild(r);
     });
   });
+  // Printing from the browser: closed <details> would not print, so open them all while printing.
+  var printOpen = [];
+  window.addEventListener('beforeprint', function () {
+    printOpen = groups.map(function (g) {
+      return g.open;
+    });
+    groups.forEach(function (g) {
+      g.open = true;
+    });
+  });
+  window.addEventListener('afterprint', function () {
+    groups.forEach(function (g, i) {
+      g.open = printOpen[i];
+    });
+  });
   apply();
 })();

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Artifact } from '../../src/model/types.ts';
 import { KubeproofError } from '../../src/errors.ts';
 import { renderAll } from '../../src/render/index.ts';
-import { findChromium, setPdfInfo } from '../../src/render/pdf.ts';
+import { findChromium, renderPdf, setPdfInfo } from '../../src/render/pdf.ts';
 import { makeModel } from '../fixtures/render/model.ts';
 
 const now = (): Date => new Date('2026-11-20T10:00:00Z');
@@ -164,4 +164,24 @@ test('setPdfInfo: an incremental update poppler reads, with non-ASCII text', asy
   t.regex(meta, /Author:\s+kubeproof 9\.9\.9/);
   t.regex(meta, /Producer:\s+Skia\/PDF/, 'Chromium fields are kept');
   t.true(pageText(file, 1).includes('prod-eu-1'));
+});
+
+test('a timeout rejects, and the browser and its profile directory are gone afterwards', async (t) => {
+  let pid: number | undefined;
+  let profile: string | undefined;
+  await t.throwsAsync(
+    renderPdf(
+      makeModel({ findings: 2000 }),
+      { now, timeoutMs: 1 },
+      { onBrowserPid: (p) => (pid = p), onUserDataDir: (d) => (profile = d) },
+    ),
+    { message: /timeout|timed out|exceeded/i },
+  );
+  t.truthy(pid);
+  // Gone, or a zombie not yet reaped by node: either way no longer running.
+  const state = existsSync(`/proc/${pid}/stat`)
+    ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+    : 'gone';
+  t.true(state === 'gone' || state === 'Z', `chromium state ${state}`);
+  t.false(existsSync(profile!), 'profile directory removed');
 });
