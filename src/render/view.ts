@@ -216,6 +216,7 @@ function controlView(
     baselines: (c.baselines ?? []).join(', '),
     waivers: (c.waivers ?? []).map((w) => ({ ...w, approver: w.approver ?? '' })),
     attestation: c.attestation ?? null,
+    objectiveCount: c.objectiveIds.length,
     hasDetail: fs.length > 0 || (c.waivers?.length ?? 0) > 0 || c.attestation !== undefined,
     rules: [...rules.values()].map((r) => ({
       ...r,
@@ -249,7 +250,16 @@ function frameworkChapter(
     titleNote: fw.titleNote,
     total: fw.summary.total,
     counts: CONTROL_STATUSES.map((s) => ({ status: s, label: STATUS_LABEL[s], n: fw.summary.counts[s] })),
-    families: [...families.entries()].map(([family, cs]) => ({ family, controls: cs })),
+    // Controls no source covers at all are listed compactly (a full NIST catalogue has ~1,000 of them);
+    // a control left unassessed because its source failed keeps its row and explanation.
+    families: [...families.entries()].map(([family, cs]) => {
+      const uncovered = cs.filter((c) => c.status === 'not-assessed' && c.objectiveCount === 0);
+      return {
+        family,
+        controls: cs.filter((c) => !uncovered.includes(c)),
+        uncovered: uncovered.map((c) => ({ controlId: c.controlId, title: c.title })),
+      };
+    }),
     details: controls.filter((c) => c.hasDetail),
   };
 }
