@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Artifact } from '../../src/model/types.ts';
 import { KubeproofError } from '../../src/errors.ts';
 import { renderAll } from '../../src/render/index.ts';
-import { findChromium, renderPdf, setPdfInfo } from '../../src/render/pdf.ts';
+import { findChromium, pdfNamedDestPages, renderPdf, setPdfInfo } from '../../src/render/pdf.ts';
 import { makeModel } from '../fixtures/render/model.ts';
 
 const now = (): Date => new Date('2026-11-20T10:00:00Z');
@@ -184,4 +184,20 @@ test('a timeout rejects, and the browser and its profile directory are gone afte
     : 'gone';
   t.true(state === 'gone' || state === 'Z', `chromium state ${state}`);
   t.false(existsSync(profile!), 'profile directory removed');
+});
+
+test('pdfNamedDestPages walks a nested page tree in order', (t) => {
+  const pdf = [
+    '%PDF-1.4',
+    '1 0 obj\n<</Type /Catalog\n/Pages 2 0 R\n/Dests 9 0 R>>\nendobj',
+    '2 0 obj\n<</Type /Pages\n/Kids [3 0 R 4 0 R]\n/Count 3>>\nendobj',
+    '3 0 obj\n<</Type /Pages\n/Kids [5 0 R 6 0 R]\n/Count 2>>\nendobj',
+    '4 0 obj\n<</Type /Pages\n/Kids [7 0 R]\n/Count 1>>\nendobj',
+    '5 0 obj\n<</Type /Page>>\nendobj',
+    '6 0 obj\n<</Type /Page>>\nendobj',
+    '7 0 obj\n<</Type /Page>>\nendobj',
+    '9 0 obj\n<</summary [6 0 R /XYZ 0 800 0]\n/appendix#2Da [7 0 R /XYZ 0 700 0]\n/cover [5 0 R /XYZ 0 0 0]>>\nendobj',
+  ].join('\n');
+  t.deepEqual(pdfNamedDestPages(Buffer.from(pdf, 'latin1')), { summary: 2, 'appendix-a': 3, cover: 1 });
+  t.deepEqual(pdfNamedDestPages(Buffer.from('%PDF-1.4\n', 'latin1')), {});
 });
