@@ -47,6 +47,8 @@ export interface Fault {
   drop?: boolean;
   /** Wait this long before handling the request (a hang, for timeout tests). */
   delayMs?: number;
+  /** Further condition on the request (e.g. only continued lists: `(r) => r.query['continue'] !== undefined`). */
+  when?: (req: RecordedRequest) => boolean;
 }
 
 /** Deny matching requests with the real 403; absent fields match anything. */
@@ -95,6 +97,8 @@ export interface KubeApiServer {
   readonly writes: RecordedRequest[];
   latencyMs: number;
   jobBehaviour: JobBehaviour;
+  /** Called for each request before it is handled (after it is recorded). */
+  onRequest: ((req: RecordedRequest) => void) | undefined;
   inject(fault: Fault): void;
   deny(rule: DenyRule): void;
   clearDenials(): void;
@@ -604,11 +608,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       });
       res.end(text);
     };
+    server.onRequest?.(entry);
     if (server.latencyMs > 0) await new Promise((r) => setTimeout(r, server.latencyMs));
     const fault = faults.find(
       (f) =>
         f.left > 0 &&
         (f.method === undefined || f.method === method) &&
+        (f.when === undefined || f.when(entry)) &&
         (typeof f.path === 'string' ? f.path === url.pathname : f.path.test(url.pathname)),
     );
     if (fault) {
@@ -708,6 +714,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     },
     latencyMs: opts.latencyMs ?? 0,
     jobBehaviour: opts.jobs ?? {},
+    onRequest: undefined,
     inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
     deny: (rule) => void denials.push(rule),
     clearDenials: () => void denials.splice(0),
