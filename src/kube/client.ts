@@ -24,7 +24,14 @@ import { apiPath, groupVersion, itemKind, knownResource } from './resources.ts';
 import { backoffDelay, DEFAULT_RETRY, mapLimit, parseRetryAfter } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import { scrubSecret } from './secrets.ts';
-import type { ClusterIdentity, ClusterReader, KubeObject, ListOptions, ResourceRef, ServerVersion } from './types.ts';
+import type {
+  ClusterIdentity,
+  ClusterReader,
+  KubeObject,
+  ListOptions,
+  ResourceRef,
+  ServerVersion,
+} from './types.ts';
 
 export interface KubeClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -44,8 +51,16 @@ interface RawResponse {
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRY_ERRNO = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 class TimeoutSignal extends Error {}
@@ -76,7 +91,10 @@ function describe(intent: RequestIntent): string {
 
 /** Derives verb/resource/scope from an API path (for `get(path)` error messages). */
 export function intentFromPath(pathname: string): RequestIntent {
-  const segs = pathname.split('?')[0]!.split('/').filter((s) => s !== '');
+  const segs = pathname
+    .split('?')[0]!
+    .split('/')
+    .filter((s) => s !== '');
   let group = '';
   let rest: string[] = [];
   if (segs[0] === 'api') rest = segs.slice(2);
@@ -158,12 +176,19 @@ export class KubeClient implements ClusterReader {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
           res.on('error', reject);
         },
       );
       req.on('error', (err) => {
-        if (timeout.aborted && !signal?.aborted) reject(new TimeoutSignal(`timed out after ${this.timeoutMs} ms`));
+        if (timeout.aborted && !signal?.aborted)
+          reject(new TimeoutSignal(`timed out after ${this.timeoutMs} ms`));
         else reject(err);
       });
       req.end();
@@ -171,7 +196,11 @@ export class KubeClient implements ClusterReader {
   }
 
   /** GET with retries. Returns the final response for any status that is not retried (or retries exhausted). */
-  private async request(pathAndQuery: string, intent: RequestIntent, signal?: AbortSignal): Promise<RawResponse> {
+  private async request(
+    pathAndQuery: string,
+    intent: RequestIntent,
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
     let lastError: unknown;
     let last: RawResponse | undefined;
     for (let attempt = 0; attempt < this.retry.maxAttempts; attempt++) {
@@ -185,7 +214,8 @@ export class KubeClient implements ClusterReader {
         if (signal?.aborted) throw signal.reason;
         const code = errCode(err);
         if (!(err instanceof TimeoutSignal) && (isTlsError(code) || !RETRY_ERRNO.has(code ?? ''))) {
-          if (!(err instanceof Error && /socket hang up/i.test(err.message))) throw this.transportError(err, intent);
+          if (!(err instanceof Error && /socket hang up/i.test(err.message)))
+            throw this.transportError(err, intent);
         }
         lastError = err;
         last = undefined;
@@ -207,22 +237,34 @@ export class KubeClient implements ClusterReader {
   private transportError(err: unknown, intent: RequestIntent, attempts?: number): KubeApiError {
     const after = attempts ? ` after ${attempts} attempts` : '';
     if (err instanceof TimeoutSignal) {
-      return new KubeApiError('timeout', `cannot ${describe(intent)}: request timed out (${this.timeoutMs} ms per attempt)${after}`, {
-        path: intent.path,
-        hint: 'the API server is slow or unreachable; raise the request timeout or check network policies',
-      });
+      return new KubeApiError(
+        'timeout',
+        `cannot ${describe(intent)}: request timed out (${this.timeoutMs} ms per attempt)${after}`,
+        {
+          path: intent.path,
+          hint: 'the API server is slow or unreachable; raise the request timeout or check network policies',
+        },
+      );
     }
     const code = errCode(err) ?? (err instanceof Error ? err.name : 'unknown error');
     if (isTlsError(code)) {
-      return new KubeApiError('kube-unreachable', `cannot ${describe(intent)}: TLS verification of ${this.ident.server} failed (${code})`, {
-        path: intent.path,
-        hint: 'the server certificate is not signed by the configured CA (certificate-authority-data in the kubeconfig, or ca.crt in cluster)',
-      });
+      return new KubeApiError(
+        'kube-unreachable',
+        `cannot ${describe(intent)}: TLS verification of ${this.ident.server} failed (${code})`,
+        {
+          path: intent.path,
+          hint: 'the server certificate is not signed by the configured CA (certificate-authority-data in the kubeconfig, or ca.crt in cluster)',
+        },
+      );
     }
-    return new KubeApiError('kube-unreachable', `cannot ${describe(intent)}: ${this.ident.server} unreachable (${code})${after}`, {
-      path: intent.path,
-      hint: 'check that the API server address is right and reachable from here',
-    });
+    return new KubeApiError(
+      'kube-unreachable',
+      `cannot ${describe(intent)}: ${this.ident.server} unreachable (${code})${after}`,
+      {
+        path: intent.path,
+        hint: 'check that the API server address is right and reachable from here',
+      },
+    );
   }
 
   /** Maps a non-2xx response to a typed error. */
@@ -260,12 +302,19 @@ export class KubeClient implements ClusterReader {
 
   async serverVersion(): Promise<ServerVersion> {
     this.versionCache ??= (async () => {
-      const intent: RequestIntent = { verb: 'get', group: '', resource: 'version (non-resource URL /version)', path: '/version' };
+      const intent: RequestIntent = {
+        verb: 'get',
+        group: '',
+        resource: 'version (non-resource URL /version)',
+        path: '/version',
+      };
       const res = await this.request('/version', intent);
       if (res.status !== 200) throw this.httpError(res, intent);
       const v = JSON.parse(res.body) as unknown;
       if (!isRecord(v) || typeof v['gitVersion'] !== 'string') {
-        throw new KubeApiError('kube-api', '/version: expected an object with gitVersion', { path: '/version' });
+        throw new KubeApiError('kube-api', '/version: expected an object with gitVersion', {
+          path: '/version',
+        });
       }
       return {
         major: String(v['major'] ?? ''),
@@ -285,7 +334,12 @@ export class KubeClient implements ClusterReader {
     if (!entry) {
       entry = (async () => {
         const p = resource.group === '' ? `/api/${resource.version}` : `/apis/${gv}`;
-        const intent: RequestIntent = { verb: 'get', group: resource.group, resource: `discovery ${p}`, path: p };
+        const intent: RequestIntent = {
+          verb: 'get',
+          group: resource.group,
+          resource: `discovery ${p}`,
+          path: p,
+        };
         const res = await this.request(p, intent);
         if (res.status === 404) return undefined;
         if (res.status !== 200) throw this.httpError(res, intent);
@@ -337,17 +391,31 @@ export class KubeClient implements ClusterReader {
         pages++;
         const where = `${base} page ${pages}`;
         if (!isRecord(body) || !Array.isArray(body['items'])) {
-          throw new KubeApiError('kube-api', `${where}: expected a list object with items[], got ${Array.isArray(body) ? 'array' : typeof body}`, {
-            path: base,
-          });
+          throw new KubeApiError(
+            'kube-api',
+            `${where}: expected a list object with items[], got ${Array.isArray(body) ? 'array' : typeof body}`,
+            {
+              path: base,
+            },
+          );
         }
-        const kind = resource.kind ?? itemKind(body['kind']) ?? knownResource(resource.group, resource.plural)?.kind ?? '';
+        const kind =
+          resource.kind ??
+          itemKind(body['kind']) ??
+          knownResource(resource.group, resource.plural)?.kind ??
+          '';
         (body['items'] as unknown[]).forEach((raw, i) => {
           if (!isRecord(raw) || !isRecord(raw['metadata']) || typeof raw['metadata']['name'] !== 'string') {
-            throw new KubeApiError('kube-api', `${where}: items[${i}].metadata.name: expected string`, { path: base });
+            throw new KubeApiError('kube-api', `${where}: items[${i}].metadata.name: expected string`, {
+              path: base,
+            });
           }
           // List items arrive without apiVersion/kind: restore them so consumers see whole objects.
-          const obj = { ...raw, apiVersion: typeof raw['apiVersion'] === 'string' ? raw['apiVersion'] : apiVersion, kind: typeof raw['kind'] === 'string' ? raw['kind'] : kind } as KubeObject;
+          const obj = {
+            ...raw,
+            apiVersion: typeof raw['apiVersion'] === 'string' ? raw['apiVersion'] : apiVersion,
+            kind: typeof raw['kind'] === 'string' ? raw['kind'] : kind,
+          } as KubeObject;
           items.push(scrubSecret(obj));
         });
         const meta = isRecord(body['metadata']) ? body['metadata'] : {};
@@ -375,7 +443,8 @@ export function createKubeClient(loaded: LoadedKubeConfig, opts: KubeClientOptio
   return new KubeClient(loaded, opts);
 }
 
-export type ListResult = { resource: ResourceRef; items: KubeObject[] } | { resource: ResourceRef; error: Error };
+export type ListResult =
+  { resource: ResourceRef; items: KubeObject[] } | { resource: ResourceRef; error: Error };
 
 /**
  * Lists several resources with at most `concurrency` lists in flight. Each result holds its items or the

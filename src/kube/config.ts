@@ -105,7 +105,10 @@ function fromKubeconfig(files: string[], opts: KubeConfigOptions): LoadedKubeCon
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
-    throw new ConfigError(`kubeconfig: ${where}: context "${context}" names an undefined cluster`, HOW_TO_CONFIGURE);
+    throw new ConfigError(
+      `kubeconfig: ${where}: context "${context}" names an undefined cluster`,
+      HOW_TO_CONFIGURE,
+    );
   }
   if (isDefaultFallback(kc)) {
     throw new ConfigError(
@@ -126,14 +129,19 @@ function fromCluster(opts: KubeConfigOptions, env: Record<string, string | undef
   const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
   const tokenFile = path.join(dir, 'token');
   const caFile = path.join(dir, 'ca.crt');
-  if (!host) throw new ConfigError('in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?)', HOW_TO_CONFIGURE);
+  if (!host)
+    throw new ConfigError(
+      'in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?)',
+      HOW_TO_CONFIGURE,
+    );
   if (!existsSync(tokenFile)) {
     throw new ConfigError(
       `in-cluster: no service account token at ${tokenFile} (automountServiceAccountToken disabled?)`,
       HOW_TO_CONFIGURE,
     );
   }
-  if (!existsSync(caFile)) throw new ConfigError(`in-cluster: no CA certificate at ${caFile}`, HOW_TO_CONFIGURE);
+  if (!existsSync(caFile))
+    throw new ConfigError(`in-cluster: no CA certificate at ${caFile}`, HOW_TO_CONFIGURE);
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const server = `https://${hostPart}:${port}`;
   const namespaceFile = path.join(dir, 'namespace');
@@ -143,7 +151,9 @@ function fromCluster(opts: KubeConfigOptions, env: Record<string, string | undef
     clusters: [{ name: 'in-cluster', server, caFile, skipTLSVerify: false }],
     // tokenFile: client-node re-reads the projected token, which the kubelet rotates.
     users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
-    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', ...(namespace ? { namespace } : {}) }],
+    contexts: [
+      { name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', ...(namespace ? { namespace } : {}) },
+    ],
     currentContext: 'in-cluster',
   });
   return {
@@ -164,7 +174,10 @@ export function loadKubeConfig(opts: KubeConfigOptions = {}): LoadedKubeConfig {
     // kubectl ignores KUBECONFIG entries that do not exist, but fails when none does.
     const present = fromEnv.filter((f) => existsSync(f));
     if (present.length === 0) {
-      throw new ConfigError(`KUBECONFIG: none of the listed files exists: ${fromEnv.join(path.delimiter)}`, HOW_TO_CONFIGURE);
+      throw new ConfigError(
+        `KUBECONFIG: none of the listed files exists: ${fromEnv.join(path.delimiter)}`,
+        HOW_TO_CONFIGURE,
+      );
     }
     return fromKubeconfig(present, opts);
   }
@@ -172,5 +185,8 @@ export function loadKubeConfig(opts: KubeConfigOptions = {}): LoadedKubeConfig {
   const defaultFile = path.join(home, '.kube', 'config');
   if (existsSync(defaultFile)) return fromKubeconfig([defaultFile], opts);
   if (env['KUBERNETES_SERVICE_HOST']) return fromCluster(opts, env);
-  throw new ConfigError('no Kubernetes cluster configured (no --kubeconfig, KUBECONFIG, ~/.kube/config or in-cluster service account)', HOW_TO_CONFIGURE);
+  throw new ConfigError(
+    'no Kubernetes cluster configured (no --kubeconfig, KUBECONFIG, ~/.kube/config or in-cluster service account)',
+    HOW_TO_CONFIGURE,
+  );
 }

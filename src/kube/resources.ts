@@ -14,7 +14,14 @@ export interface ResourceInfo extends ResourceRef {
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const RWC = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
-function r(group: string, version: string, plural: string, kind: string, namespaced: boolean, verbs = RW): ResourceInfo {
+function r(
+  group: string,
+  version: string,
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+  verbs = RW,
+): ResourceInfo {
   return { group, version, plural, kind, namespaced, verbs };
 }
 
@@ -47,10 +54,28 @@ export const KNOWN_RESOURCES: readonly ResourceInfo[] = [
   r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   r('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
-  r('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false),
-  r('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
+  r(
+    'admissionregistration.k8s.io',
+    'v1',
+    'validatingwebhookconfigurations',
+    'ValidatingWebhookConfiguration',
+    false,
+  ),
+  r(
+    'admissionregistration.k8s.io',
+    'v1',
+    'mutatingwebhookconfigurations',
+    'MutatingWebhookConfiguration',
+    false,
+  ),
   r('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false),
-  r('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false),
+  r(
+    'admissionregistration.k8s.io',
+    'v1',
+    'validatingadmissionpolicybindings',
+    'ValidatingAdmissionPolicyBinding',
+    false,
+  ),
   r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false),
   r('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false),
 ];
@@ -63,7 +88,9 @@ export function knownResource(group: string, plural: string): ResourceInfo | und
 /** `rbac.authorization.k8s.io/v1` → group `rbac.authorization.k8s.io`, version `v1`; `v1` → core. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.lastIndexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 export function groupVersion(res: { group: string; version: string }): string {
@@ -79,7 +106,10 @@ export function pluralize(kind: string): string {
 }
 
 /** The resource an object belongs to, from its apiVersion and kind (well-known table, else pluralized). */
-export function resourceForObject(apiVersion: string, kind: string): { group: string; version: string; plural: string } {
+export function resourceForObject(
+  apiVersion: string,
+  kind: string,
+): { group: string; version: string; plural: string } {
   const { group, version } = splitApiVersion(apiVersion);
   const known = KNOWN_RESOURCES.find((x) => x.group === group && x.kind === kind);
   return { group, version, plural: known?.plural ?? pluralize(kind) };

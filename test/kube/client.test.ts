@@ -36,12 +36,25 @@ async function collect(gen: AsyncIterable<unknown>): Promise<unknown[]> {
 
 test('lists 1,234 pods over TLS with a bearer token in pages of 500', async (t) => {
   const { srv, client } = await setup(t, { objects: generatePods(1234, 3) });
-  const items = (await collect(client.listAll(PODS))) as { kind: string; apiVersion: string; metadata: { name: string } }[];
+  const items = (await collect(client.listAll(PODS))) as {
+    kind: string;
+    apiVersion: string;
+    metadata: { name: string };
+  }[];
   t.is(items.length, 1234);
-  t.is(new Set(items.map((i) => `${(i.metadata as { namespace?: string }).namespace}/${i.metadata.name}`)).size, 1234);
-  t.true(items.every((i) => i.kind === 'Pod' && i.apiVersion === 'v1'), 'kind/apiVersion restored on list items');
+  t.is(
+    new Set(items.map((i) => `${(i.metadata as { namespace?: string }).namespace}/${i.metadata.name}`)).size,
+    1234,
+  );
+  t.true(
+    items.every((i) => i.kind === 'Pod' && i.apiVersion === 'v1'),
+    'kind/apiVersion restored on list items',
+  );
   const lists = srv.requests.filter((r) => r.path === '/api/v1/pods');
-  t.deepEqual(lists.map((r) => r.query['limit']), ['500', '500', '500']);
+  t.deepEqual(
+    lists.map((r) => r.query['limit']),
+    ['500', '500', '500'],
+  );
   t.is(lists[0]!.query['continue'], undefined);
   t.truthy(lists[1]!.query['continue']);
   t.true(lists.every((r) => r.hadAuth && r.status === 200));
@@ -50,7 +63,9 @@ test('lists 1,234 pods over TLS with a bearer token in pages of 500', async (t) 
 
 test('namespaced list and selectors reach the server', async (t) => {
   const { srv, client } = await setup(t, { objects: generatePods(30, 3) });
-  const items = await collect(client.listAll(PODS, { namespace: 'ns-1', labelSelector: 'app in (app-1,app-2)', pageSize: 2 }));
+  const items = await collect(
+    client.listAll(PODS, { namespace: 'ns-1', labelSelector: 'app in (app-1,app-2)', pageSize: 2 }),
+  );
   t.true(items.length > 0);
   t.true(items.every((i) => (i as { metadata: { namespace: string } }).metadata.namespace === 'ns-1'));
   t.is(srv.requests[0]!.path, '/api/v1/namespaces/ns-1/pods');
@@ -63,11 +78,18 @@ test('429 with Retry-After is honoured, then the list succeeds', async (t) => {
   const items = await collect(client.listAll(PODS));
   t.is(items.length, 10);
   t.deepEqual(sleeps, [3000, 3000]);
-  t.deepEqual(srv.requests.map((r) => r.status), [429, 429, 200]);
+  t.deepEqual(
+    srv.requests.map((r) => r.status),
+    [429, 429, 200],
+  );
 });
 
 test('500 then success is retried with jittered exponential backoff', async (t) => {
-  const { srv, client, sleeps } = await setup(t, { objects: generatePods(10) }, { retry: { baseDelayMs: 100 } });
+  const { srv, client, sleeps } = await setup(
+    t,
+    { objects: generatePods(10) },
+    { retry: { baseDelayMs: 100 } },
+  );
   srv.inject({ path: '/api/v1/pods', status: 500, times: 2 });
   t.is((await collect(client.listAll(PODS))).length, 10);
   // full jitter with random() = 0.5: 0.5 × 100, 0.5 × 200
@@ -98,7 +120,13 @@ test('410 Gone (compacted continue token) restarts the list from scratch and rec
   t.is(items.length, 1234, 'no duplicates, nothing missing');
   t.deepEqual(
     srv.requests.map((r) => [r.status, r.query['continue'] === undefined ? 'first' : 'next']),
-    [[200, 'first'], [410, 'next'], [200, 'first'], [200, 'next'], [200, 'next']],
+    [
+      [200, 'first'],
+      [410, 'next'],
+      [200, 'first'],
+      [200, 'next'],
+      [200, 'next'],
+    ],
   );
   t.is(client.notes.length, 1);
   t.regex(client.notes[0]!, /continue token expired \(410 Gone\) after 1 page\(s\); the list was restarted/);
@@ -106,8 +134,15 @@ test('410 Gone (compacted continue token) restarts the list from scratch and rec
 
 test('410 on every continued page gives up after maxListRestarts', async (t) => {
   const { srv, client } = await setup(t, { objects: generatePods(20) }, { maxListRestarts: 2 });
-  srv.inject({ path: '/api/v1/pods', status: 410, times: 100, when: (r) => r.query['continue'] !== undefined });
-  const err = await t.throwsAsync(collect(client.listAll(PODS, { pageSize: 5 })), { instanceOf: KubeApiError });
+  srv.inject({
+    path: '/api/v1/pods',
+    status: 410,
+    times: 100,
+    when: (r) => r.query['continue'] !== undefined,
+  });
+  const err = await t.throwsAsync(collect(client.listAll(PODS, { pageSize: 5 })), {
+    instanceOf: KubeApiError,
+  });
   t.is(err.status, 410);
   t.regex(err.message, /expired \(410 Gone\) 3 times/);
   t.is(client.notes.length, 2);
@@ -134,30 +169,49 @@ test('403 becomes KubeAccessError naming verb, resource, group, scope and the de
       'API group "rbac.authorization.k8s.io" at the cluster scope',
   );
   t.regex(err.hint!, /deploy\/base\/clusterrole\.yaml/);
-  t.deepEqual(err.intent, { verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', path: '/apis/rbac.authorization.k8s.io/v1/clusterroles' });
+  t.deepEqual(err.intent, {
+    verb: 'list',
+    group: 'rbac.authorization.k8s.io',
+    resource: 'clusterroles',
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+  });
   t.is(srv.requests.length, 1, '403 is not retried');
 });
 
 test('403 in a namespace of the core group names the namespace and the core group', async (t) => {
   const { srv, client } = await setup(t, { objects: generatePods(3) });
   srv.deny({ verb: 'list', resource: 'secrets', namespace: 'ns-0' });
-  const err = await t.throwsAsync(collect(client.listAll(SECRETS, { namespace: 'ns-0' })), { instanceOf: KubeAccessError });
-  t.regex(err.message, /cannot list secrets in namespace "ns-0".*the core API group \(""\) in namespace "ns-0"/);
+  const err = await t.throwsAsync(collect(client.listAll(SECRETS, { namespace: 'ns-0' })), {
+    instanceOf: KubeAccessError,
+  });
+  t.regex(
+    err.message,
+    /cannot list secrets in namespace "ns-0".*the core API group \(""\) in namespace "ns-0"/,
+  );
 });
 
 test('401 becomes KubeAccessError(unauthorized) without echoing the token', async (t) => {
   const srv = await startKubeApiServer({ token: 'right-token' });
   t.teardown(() => srv.close());
-  const client = createKubeClient(loadedFor(t, srv, { token: 'wrong-token-value' }), { retry: { sleep: async () => {} } });
+  const client = createKubeClient(loadedFor(t, srv, { token: 'wrong-token-value' }), {
+    retry: { sleep: async () => {} },
+  });
   const err = await t.throwsAsync(client.serverVersion(), { instanceOf: KubeAccessError });
   t.is(err.code, 'unauthorized');
-  t.regex(err.message, /^401 Unauthorized: the API server refused kubeproof's credentials \(kubeconfig .*context "test"\)/);
+  t.regex(
+    err.message,
+    /^401 Unauthorized: the API server refused kubeproof's credentials \(kubeconfig .*context "test"\)/,
+  );
   t.false(`${err.message} ${err.hint}`.includes('wrong-token-value'));
   t.is(srv.requests.length, 1);
 });
 
 test('a dropped connection is retried, then fails with kube-unreachable after maxAttempts', async (t) => {
-  const { srv, client, sleeps } = await setup(t, { objects: generatePods(4) }, { retry: { maxAttempts: 3, baseDelayMs: 10 } });
+  const { srv, client, sleeps } = await setup(
+    t,
+    { objects: generatePods(4) },
+    { retry: { maxAttempts: 3, baseDelayMs: 10 } },
+  );
   srv.inject({ path: '/api/v1/pods', drop: true, times: 1 });
   t.is((await collect(client.listAll(PODS))).length, 4);
   t.is(sleeps.length, 1);
@@ -211,12 +265,42 @@ test('a TLS failure (untrusted CA) is not retried and names the cause', async (t
 
 test('serverVersion, discovery and get', async (t) => {
   const { srv, client } = await setup(t, { objects: generatePods(2), gitVersion: 'v1.30.2' });
-  t.deepEqual(await client.serverVersion(), { major: '1', minor: '30', gitVersion: 'v1.30.2', platform: 'linux/amd64' });
+  t.deepEqual(await client.serverVersion(), {
+    major: '1',
+    minor: '30',
+    gitVersion: 'v1.30.2',
+    platform: 'linux/amd64',
+  });
   t.true(await client.resourceAvailable(CLUSTERROLES));
-  t.false(await client.resourceAvailable({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'widgets', namespaced: false }));
-  t.false(await client.resourceAvailable({ group: 'example.com', version: 'v1', plural: 'widgets', namespaced: false }));
-  t.true(await client.resourceAvailable({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true }));
-  t.is(srv.requests.filter((r) => r.path === '/apis/rbac.authorization.k8s.io/v1').length, 1, 'discovery cached');
+  t.false(
+    await client.resourceAvailable({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      plural: 'widgets',
+      namespaced: false,
+    }),
+  );
+  t.false(
+    await client.resourceAvailable({
+      group: 'example.com',
+      version: 'v1',
+      plural: 'widgets',
+      namespaced: false,
+    }),
+  );
+  t.true(
+    await client.resourceAvailable({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      plural: 'roles',
+      namespaced: true,
+    }),
+  );
+  t.is(
+    srv.requests.filter((r) => r.path === '/apis/rbac.authorization.k8s.io/v1').length,
+    1,
+    'discovery cached',
+  );
   const pod = (await client.get('/api/v1/namespaces/ns-0/pods/pod-00001')) as { metadata: { name: string } };
   t.is(pod.metadata.name, 'pod-00001');
   t.is(await client.get('/api/v1/namespaces/ns-0/pods/nope'), undefined);
@@ -228,7 +312,11 @@ test('Secrets listed from the API lose their values before reaching the caller',
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 's', namespace: 'a', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"c2VjcmV0"}}' } },
+        metadata: {
+          name: 's',
+          namespace: 'a',
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"c2VjcmV0"}}' },
+        },
         type: 'Opaque',
         data: { password: 'c2VjcmV0' },
       },
@@ -250,10 +338,15 @@ test('listMany lists with bounded concurrency and keeps per-resource errors', as
     setTimeout(() => inFlight--, 20);
   };
   srv.latencyMs = 20;
-  const resources: ResourceRef[] = ['pods', 'namespaces', 'nodes', 'configmaps', 'services'].map((p) => knownResource('', p)!);
+  const resources: ResourceRef[] = ['pods', 'namespaces', 'nodes', 'configmaps', 'services'].map((p) =>
+    knownResource('', p)!,
+  );
   const results = await listMany(client, [...resources, CLUSTERROLES], { concurrency: 2 });
   t.is(results.length, 6);
-  t.deepEqual(results.map((r) => r.resource.plural), ['pods', 'namespaces', 'nodes', 'configmaps', 'services', 'clusterroles']);
+  t.deepEqual(
+    results.map((r) => r.resource.plural),
+    ['pods', 'namespaces', 'nodes', 'configmaps', 'services', 'clusterroles'],
+  );
   t.is('items' in results[0]! ? results[0].items.length : -1, 5);
   t.true('error' in results[5]! && results[5].error instanceof KubeAccessError);
   t.true(peak <= 2);
@@ -261,9 +354,19 @@ test('listMany lists with bounded concurrency and keeps per-resource errors', as
 
 test('intentFromPath derives verb, group, resource and scope', (t) => {
   t.deepEqual(intentFromPath('/apis/apps/v1/namespaces/x/deployments/web'), {
-    verb: 'get', group: 'apps', resource: 'deployments', namespace: 'x', name: 'web', path: '/apis/apps/v1/namespaces/x/deployments/web',
+    verb: 'get',
+    group: 'apps',
+    resource: 'deployments',
+    namespace: 'x',
+    name: 'web',
+    path: '/apis/apps/v1/namespaces/x/deployments/web',
   });
   t.deepEqual(intentFromPath('/api/v1/namespaces/x/pods/p/log?tailLines=5'), {
-    verb: 'get', group: '', resource: 'pods/log', namespace: 'x', name: 'p', path: '/api/v1/namespaces/x/pods/p/log',
+    verb: 'get',
+    group: '',
+    resource: 'pods/log',
+    namespace: 'x',
+    name: 'p',
+    path: '/api/v1/namespaces/x/pods/p/log',
   });
 });

@@ -16,7 +16,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
-import { KNOWN_RESOURCES, qualifiedName, resourceForObject, splitApiVersion } from '../../src/kube/resources.ts';
+import {
+  KNOWN_RESOURCES,
+  qualifiedName,
+  resourceForObject,
+  splitApiVersion,
+} from '../../src/kube/resources.ts';
 import type { ResourceInfo } from '../../src/kube/resources.ts';
 import { matchesFields, matchesLabels } from '../../src/kube/selector.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
@@ -184,7 +189,11 @@ export function forbiddenBody(
   return statusBody(403, 'Forbidden', message, details);
 }
 
-function faultBody(fault: Fault): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+function faultBody(fault: Fault): {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+} {
   const status = fault.status ?? 500;
   const headers: Record<string, string> = {};
   switch (status) {
@@ -194,9 +203,14 @@ function faultBody(fault: Fault): { status: number; body: Record<string, unknown
       return {
         status,
         headers,
-        body: statusBody(429, 'TooManyRequests', fault.message ?? 'Too many requests, please try again later.', {
-          retryAfterSeconds: secs,
-        }),
+        body: statusBody(
+          429,
+          'TooManyRequests',
+          fault.message ?? 'Too many requests, please try again later.',
+          {
+            retryAfterSeconds: secs,
+          },
+        ),
       };
     }
     case 410:
@@ -207,7 +221,12 @@ function faultBody(fault: Fault): { status: number; body: Record<string, unknown
       return {
         status,
         headers,
-        body: statusBody(404, 'NotFound', fault.message ?? 'the server could not find the requested resource', {}),
+        body: statusBody(
+          404,
+          'NotFound',
+          fault.message ?? 'the server could not find the requested resource',
+          {},
+        ),
       };
     case 400:
       return { status, headers, body: statusBody(400, 'BadRequest', fault.message ?? 'bad request') };
@@ -218,14 +237,20 @@ function faultBody(fault: Fault): { status: number; body: Record<string, unknown
       return {
         status,
         headers,
-        body: statusBody(503, 'ServiceUnavailable', fault.message ?? 'the server is currently unable to handle the request'),
+        body: statusBody(
+          503,
+          'ServiceUnavailable',
+          fault.message ?? 'the server is currently unable to handle the request',
+        ),
       };
     default: {
       const msg = fault.message ?? 'injected failure';
       return {
         status,
         headers,
-        body: statusBody(status, 'InternalError', `Internal error occurred: ${msg}`, { causes: [{ message: msg }] }),
+        body: statusBody(status, 'InternalError', `Internal error occurred: ${msg}`, {
+          causes: [{ message: msg }],
+        }),
       };
     }
   }
@@ -264,8 +289,15 @@ function encodeContinue(tok: ContinueToken): string {
 
 function decodeContinue(s: string): ContinueToken {
   const tok = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-  if (!isRecord(tok) || tok['v'] !== 'meta.k8s.io/v1' || typeof tok['rv'] !== 'number' || typeof tok['start'] !== 'string') {
-    throw new Error('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (
+    !isRecord(tok) ||
+    tok['v'] !== 'meta.k8s.io/v1' ||
+    typeof tok['rv'] !== 'number' ||
+    typeof tok['start'] !== 'string'
+  ) {
+    throw new Error(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
   return { v: tok['v'], rv: tok['rv'], start: tok['start'] };
 }
@@ -303,13 +335,16 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
 
   const storeObject = (raw: unknown): KubeObject => {
     if (!isRecord(raw) || typeof raw['apiVersion'] !== 'string' || typeof raw['kind'] !== 'string') {
-      throw new Error(`test API server: object without apiVersion/kind: ${JSON.stringify(raw).slice(0, 120)}`);
+      throw new Error(
+        `test API server: object without apiVersion/kind: ${JSON.stringify(raw).slice(0, 120)}`,
+      );
     }
     const meta = isRecord(raw['metadata']) ? raw['metadata'] : {};
     if (typeof meta['name'] !== 'string') throw new Error('test API server: object without metadata.name');
     const res = resourceForObject(raw['apiVersion'], raw['kind']);
     const store = stores.get(storeKey(res.group, res.plural));
-    if (!store) throw new Error(`test API server: no resource registered for ${raw['apiVersion']} ${raw['kind']}`);
+    if (!store)
+      throw new Error(`test API server: no resource registered for ${raw['apiVersion']} ${raw['kind']}`);
     rv++;
     const obj = structuredClone(raw) as KubeObject;
     obj.metadata = {
@@ -338,7 +373,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     new HttpError(404, statusBody(404, 'NotFound', 'the server could not find the requested resource', {}));
 
   const route = (pathname: string): Route | 'discovery' | undefined => {
-    const segs = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const segs = pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
     let group: string;
     let version: string;
     let rest: string[];
@@ -389,7 +427,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       try {
         tok = decodeContinue(cont);
       } catch (err) {
-        throw new HttpError(400, statusBody(400, 'BadRequest', `invalid continue token: ${(err as Error).message}`));
+        throw new HttpError(
+          400,
+          statusBody(400, 'BadRequest', `invalid continue token: ${(err as Error).message}`),
+        );
       }
       if (tok.rv < compactedRv) throw new HttpError(410, statusBody(410, 'Expired', EXPIRED_MESSAGE));
       listRv = tok.rv;
@@ -411,7 +452,11 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     let page = matches;
     if (limit > 0 && matches.length > limit) {
       page = matches.slice(0, limit);
-      metadata['continue'] = encodeContinue({ v: 'meta.k8s.io/v1', rv: listRv, start: `${page.at(-1)![0]}\u0000` });
+      metadata['continue'] = encodeContinue({
+        v: 'meta.k8s.io/v1',
+        rv: listRv,
+        start: `${page.at(-1)![0]}\u0000`,
+      });
       if (!labelSel && !fieldSel) metadata['remainingItemCount'] = matches.length - limit;
     }
     const items = page.map(([, o]) => {
@@ -435,7 +480,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       const details: Record<string, unknown> = { name: r.name };
       if (r.info.group) details['group'] = r.info.group;
       details['kind'] = r.info.plural;
-      throw new HttpError(404, statusBody(404, 'NotFound', `${qualifiedName(r.info)} "${r.name}" not found`, details));
+      throw new HttpError(
+        404,
+        statusBody(404, 'NotFound', `${qualifiedName(r.info)} "${r.name}" not found`, details),
+      );
     }
     return obj;
   };
@@ -451,25 +499,55 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       return {
         failed: 1,
         startTime,
-        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+        ],
       };
     }
-    return { succeeded: 1, startTime, completionTime: startTime, conditions: [{ type: 'Complete', status: 'True' }] };
+    return {
+      succeeded: 1,
+      startTime,
+      completionTime: startTime,
+      conditions: [{ type: 'Complete', status: 'True' }],
+    };
   };
 
   const createJob = (r: Route, body: unknown): KubeObject => {
-    if (!isRecord(body)) throw new HttpError(400, statusBody(400, 'BadRequest', 'the body of the request was in an unknown format'));
+    if (!isRecord(body))
+      throw new HttpError(
+        400,
+        statusBody(400, 'BadRequest', 'the body of the request was in an unknown format'),
+      );
     const meta = isRecord(body['metadata']) ? { ...body['metadata'] } : {};
     if (typeof meta['name'] !== 'string') {
       if (typeof meta['generateName'] !== 'string') {
-        throw new HttpError(422, statusBody(422, 'Invalid', 'Job.batch "" is invalid: metadata.name: Required value: name or generateName is required'));
+        throw new HttpError(
+          422,
+          statusBody(
+            422,
+            'Invalid',
+            'Job.batch "" is invalid: metadata.name: Required value: name or generateName is required',
+          ),
+        );
       }
       meta['name'] = `${meta['generateName']}${(uidSeq + 1).toString(36).padStart(5, 'x')}`;
     }
     const namespace = r.namespace ?? 'default';
     const name = meta['name'] as string;
     if (stores.get('batch/jobs')!.objects.has(`${namespace}/${name}`)) {
-      throw new HttpError(409, statusBody(409, 'AlreadyExists', `jobs.batch "${name}" already exists`, { name, group: 'batch', kind: 'jobs' }));
+      throw new HttpError(
+        409,
+        statusBody(409, 'AlreadyExists', `jobs.batch "${name}" already exists`, {
+          name,
+          group: 'batch',
+          kind: 'jobs',
+        }),
+      );
     }
     const job = storeObject({
       ...body,
@@ -489,13 +567,17 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         name: podName,
         namespace,
         labels: {
-          ...(isRecord(template['metadata']) && isRecord(template['metadata']['labels']) ? template['metadata']['labels'] : {}),
+          ...(isRecord(template['metadata']) && isRecord(template['metadata']['labels'])
+            ? template['metadata']['labels']
+            : {}),
           'batch.kubernetes.io/controller-uid': uid,
           'batch.kubernetes.io/job-name': name,
           'controller-uid': uid,
           'job-name': name,
         },
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: template['spec'] ?? {},
       status: { phase: failed ? 'Failed' : 'Succeeded' },
@@ -515,7 +597,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     if (policy === 'Background' || policy === 'Foreground') {
       const pods = stores.get('/pods')!.objects;
       for (const [k, p] of pods) {
-        const owners = Array.isArray(p.metadata['ownerReferences']) ? (p.metadata['ownerReferences'] as unknown[]) : [];
+        const owners = Array.isArray(p.metadata['ownerReferences'])
+          ? (p.metadata['ownerReferences'] as unknown[])
+          : [];
         if (owners.some((o) => isRecord(o) && o['uid'] === obj.metadata.uid)) pods.delete(k);
       }
     }
@@ -547,7 +631,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(groupEntry) };
     }
     const m = /^\/apis\/([^/]+)$/.exec(pathname);
-    if (m && infos.some((i) => i.group === m[1])) return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(m[1]!) };
+    if (m && infos.some((i) => i.group === m[1]))
+      return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(m[1]!) };
     const gv = /^\/api\/(v1)$/.exec(pathname) ?? /^\/apis\/([^/]+\/[^/]+)$/.exec(pathname);
     if (!gv) return undefined;
     const { group, version } = splitApiVersion(gv[1]!);
@@ -580,7 +665,12 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         try {
           resolve(JSON.parse(text));
         } catch {
-          reject(new HttpError(400, statusBody(400, 'BadRequest', 'the body of the request was in an unknown format')));
+          reject(
+            new HttpError(
+              400,
+              statusBody(400, 'BadRequest', 'the body of the request was in an unknown format'),
+            ),
+          );
         }
       });
       req.on('error', reject);
@@ -633,7 +723,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) {
         return send(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
       }
-      if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') return send(200, 'ok');
+      if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez')
+        return send(200, 'ok');
       if (url.pathname === '/version') {
         const gitVersion = opts.gitVersion ?? 'v1.31.4';
         const [, major = '1', minor = '31'] = /^v(\d+)\.(\d+)/.exec(gitVersion) ?? [];
@@ -656,7 +747,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (r === 'discovery') throw notFoundPath();
       if (method === 'GET' && r.name === undefined) {
         if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
-          throw new HttpError(405, statusBody(405, 'MethodNotAllowed', 'the test API server does not implement watch'));
+          throw new HttpError(
+            405,
+            statusBody(405, 'MethodNotAllowed', 'the test API server does not implement watch'),
+          );
         }
         checkDenied('list', r);
         return send(200, list(r, url.searchParams));
@@ -669,7 +763,12 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (method === 'GET' && r.sub === undefined) {
         checkDenied('get', r);
         const obj = lookup(r);
-        return send(200, r.info.plural === 'jobs' ? { ...withType(r.info, obj), status: jobStatus(obj, true) } : withType(r.info, obj));
+        return send(
+          200,
+          r.info.plural === 'jobs'
+            ? { ...withType(r.info, obj), status: jobStatus(obj, true) }
+            : withType(r.info, obj),
+        );
       }
       if (r.info.group === 'batch' && r.info.plural === 'jobs' && r.sub === undefined) {
         const body = await readBody(req);
@@ -684,7 +783,12 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       }
       throw new HttpError(
         405,
-        statusBody(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {}),
+        statusBody(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+          {},
+        ),
       );
     } catch (err) {
       if (err instanceof HttpError) return send(err.status, err.body, err.headers);
@@ -748,7 +852,11 @@ export function generatePods(n: number, namespaces = 1): KubeObject[] {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `pod-${String(i).padStart(5, '0')}`, namespace: ns, labels: { app: `app-${i % 7}` } },
-      spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0', securityContext: { runAsNonRoot: true } }] },
+      spec: {
+        containers: [
+          { name: 'main', image: 'registry.example/app:1.0', securityContext: { runAsNonRoot: true } },
+        ],
+      },
       status: { phase: i % 10 === 0 ? 'Pending' : 'Running' },
     });
   }

@@ -14,7 +14,8 @@ export function kubeconfigYaml(
 ): string {
   const context = opts.context ?? 'test';
   const cluster: Record<string, unknown> = { server: srv.url };
-  if (srv.caPem && !opts.omitCa) cluster['certificate-authority-data'] = Buffer.from(srv.caPem).toString('base64');
+  if (srv.caPem && !opts.omitCa)
+    cluster['certificate-authority-data'] = Buffer.from(srv.caPem).toString('base64');
   else if (!srv.caPem) cluster['insecure-skip-tls-verify'] = true;
   const token = opts.token ?? srv.token;
   return stringify({
