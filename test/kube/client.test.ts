@@ -230,8 +230,8 @@ test('connection refused is retried and reported as unreachable', async (t) => {
 });
 
 test('a hung request times out, is retried, and succeeds', async (t) => {
-  const { srv, client, sleeps } = await setup(t, { objects: generatePods(2) }, { timeoutMs: 150 });
-  srv.inject({ path: '/api/v1/pods', delayMs: 1000 });
+  const { srv, client, sleeps } = await setup(t, { objects: generatePods(2) }, { timeoutMs: 1500 });
+  srv.inject({ path: '/api/v1/pods', delayMs: 5000 });
   t.is((await collect(client.listAll(PODS))).length, 2);
   t.is(sleeps.length, 1);
 });

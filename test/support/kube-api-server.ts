@@ -302,6 +302,11 @@ function decodeContinue(s: string): ContinueToken {
   return { v: tok['v'], rv: tok['rv'], start: tok['start'] };
 }
 
+/** A delay that does not keep the process alive (a hung request must not outlive close()). */
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
 function objKey(obj: KubeObject, namespaced: boolean): string {
   return namespaced ? `${obj.metadata.namespace ?? ''}/${obj.metadata.name}` : obj.metadata.name;
 }
@@ -699,7 +704,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       res.end(text);
     };
     server.onRequest?.(entry);
-    if (server.latencyMs > 0) await new Promise((r) => setTimeout(r, server.latencyMs));
+    if (server.latencyMs > 0) await pause(server.latencyMs);
     const fault = faults.find(
       (f) =>
         f.left > 0 &&
@@ -709,7 +714,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     );
     if (fault) {
       fault.left--;
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.delayMs) await pause(fault.delayMs);
       if (fault.drop) {
         req.socket.destroy();
         return;
