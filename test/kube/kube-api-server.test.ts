@@ -110,6 +110,15 @@ test('continue tokens are opaque base64 JSON like etcd3 storage; a compacted tok
     String(body['message']),
     /^The provided continue parameter is too old to display a consistent list result/,
   );
+  const inconsistent = (body['metadata'] as { continue: string }).continue;
+  t.like(JSON.parse(Buffer.from(inconsistent, 'base64url').toString()), {
+    rv: -1,
+    start: 'ns-0/pod-00003\u0000',
+  });
+  const rest = JSON.parse((await raw(srv, `/api/v1/pods?continue=${inconsistent}`)).body) as {
+    items: unknown[];
+  };
+  t.is(rest.items.length, 6, 'the rv -1 token continues inconsistently from the same key');
   const bad = await raw(srv, '/api/v1/pods?limit=4&continue=garbage');
   t.is(bad.status, 400);
   t.is((JSON.parse(bad.body) as Record<string, unknown>)['reason'], 'BadRequest');

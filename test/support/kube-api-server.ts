@@ -437,8 +437,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
           statusBody(400, 'BadRequest', `invalid continue token: ${(err as Error).message}`),
         );
       }
-      if (tok.rv < compactedRv) throw new HttpError(410, statusBody(410, 'Expired', EXPIRED_MESSAGE));
-      listRv = tok.rv;
+      if (tok.rv !== -1 && tok.rv < compactedRv) {
+        // Like etcd3 storage: the 410 carries a token (rv -1) for an inconsistent continuation.
+        const body = statusBody(410, 'Expired', EXPIRED_MESSAGE);
+        body['metadata'] = { continue: encodeContinue({ v: 'meta.k8s.io/v1', rv: -1, start: tok.start }) };
+        throw new HttpError(410, body);
+      }
+      listRv = tok.rv === -1 ? rv : tok.rv;
       start = tok.start;
     }
     const labelSel = q.get('labelSelector') ?? undefined;
