@@ -16,6 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { sha256Hex } from '../util/hash.ts';
 import type { Logger } from '../util/log.ts';
 import type { LoadedKubeConfig } from './config.ts';
 import { forbiddenError, KubeApiError, parseStatus, unauthorizedError, userFromForbidden } from './errors.ts';
@@ -137,12 +138,16 @@ export class KubeClient implements ClusterReader {
   private readonly userAgent: string;
   private versionCache: Promise<ServerVersion> | undefined;
   private readonly discoveryCache = new Map<string, Promise<Set<string> | undefined>>();
+  private readonly proxied: boolean;
+  private agent: http.Agent | undefined;
+  private agentFingerprint = '';
 
   constructor(loaded: LoadedKubeConfig, opts: KubeClientOptions = {}) {
     this.kc = loaded.kc;
     const cluster = loaded.kc.getCurrentCluster();
     if (!cluster) throw new KubeApiError('kube-api', 'no current cluster in the kubeconfig', { path: '' });
     this.server = cluster.server.replace(/\/+$/, '');
+    this.proxied = Boolean(cluster.proxyUrl);
     this.ident = loaded.identity;
     this.credentialSource = loaded.credentialSource;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -156,12 +161,51 @@ export class KubeClient implements ClusterReader {
     return this.ident;
   }
 
+  /**
+   * A keep-alive agent with the TLS material client-node computed (its own agents open a new TLS
+   * connection per request). Rebuilt when that material changes (rotated client certificates). Proxied
+   * clusters keep client-node's proxy agent.
+   */
+  private keepAliveAgent(opts: https.RequestOptions, plain: boolean): http.Agent | undefined {
+    if (this.proxied) return undefined;
+    const tls = {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      pfx: opts.pfx,
+      passphrase: opts.passphrase,
+      servername: opts.servername,
+      ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
+    };
+    const fingerprint = sha256Hex(
+      JSON.stringify(
+        Object.values(tls).map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : (v ?? null))),
+      ),
+    );
+    if (!this.agent || this.agentFingerprint !== fingerprint) {
+      this.agent?.destroy();
+      this.agent = plain
+        ? new http.Agent({ keepAlive: true, maxSockets: 16 })
+        : new https.Agent({ keepAlive: true, maxSockets: 16, ...tls });
+      this.agentFingerprint = fingerprint;
+    }
+    return this.agent;
+  }
+
+  /** Closes idle keep-alive connections. The client stays usable (a new agent is made on demand). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
   /** One GET, no retry. Rejects with the transport error, or TimeoutSignal on our own timeout. */
   private async once(pathAndQuery: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     const opts: https.RequestOptions = { method: 'GET', headers: {} };
     await this.kc.applyToHTTPSOptions(opts);
     const url = new URL(this.server + pathAndQuery);
     const mod = url.protocol === 'http:' ? http : https;
+    const agent = this.keepAliveAgent(opts, url.protocol === 'http:');
+    if (agent) opts.agent = agent;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     return new Promise<RawResponse>((resolve, reject) => {

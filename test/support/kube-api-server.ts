@@ -129,6 +129,25 @@ const EXPIRED_MESSAGE =
 interface Store {
   info: ResourceInfo;
   objects: Map<string, KubeObject>;
+  /** Entries sorted by key; rebuilt lazily after a change. */
+  sorted?: [string, KubeObject][] | undefined;
+}
+
+function sortedEntries(store: Store): [string, KubeObject][] {
+  store.sorted ??= [...store.objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return store.sorted;
+}
+
+/** First index whose key is >= `key`. */
+function lowerBound(sorted: [string, KubeObject][], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]![0] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 interface Route {
@@ -360,6 +379,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     if (!store.info.namespaced) delete obj.metadata.namespace;
     else if (!obj.metadata.namespace) obj.metadata.namespace = 'default';
     store.objects.set(objKey(obj, store.info.namespaced), obj);
+    store.sorted = undefined;
     return obj;
   };
 
@@ -448,26 +468,32 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     }
     const labelSel = q.get('labelSelector') ?? undefined;
     const fieldSel = q.get('fieldSelector') ?? undefined;
-    let matches: [string, KubeObject][];
+    const limit = Number(q.get('limit') ?? '0');
+    const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
+    let page: [string, KubeObject][] = [];
+    let remaining = 0;
     try {
-      matches = [...store.objects.entries()]
-        .filter(([k, o]) => k >= start && (r.namespace === undefined || o.metadata.namespace === r.namespace))
-        .filter(([, o]) => matchesLabels(labelSel, o.metadata.labels) && matchesFields(fieldSel, o))
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const labelOk = (o: KubeObject): boolean =>
+        (r.namespace === undefined || o.metadata.namespace === r.namespace) &&
+        matchesLabels(labelSel, o.metadata.labels) &&
+        matchesFields(fieldSel, o);
+      const sorted = sortedEntries(store);
+      for (let i = start ? lowerBound(sorted, start) : 0; i < sorted.length; i++) {
+        const entry = sorted[i]!;
+        if (!labelOk(entry[1])) continue;
+        if (limit > 0 && page.length === limit) remaining++;
+        else page.push(entry);
+      }
     } catch (err) {
       throw new HttpError(400, statusBody(400, 'BadRequest', (err as Error).message));
     }
-    const limit = Number(q.get('limit') ?? '0');
-    const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
-    let page = matches;
-    if (limit > 0 && matches.length > limit) {
-      page = matches.slice(0, limit);
+    if (remaining > 0) {
       metadata['continue'] = encodeContinue({
         v: 'meta.k8s.io/v1',
         rv: listRv,
         start: `${page.at(-1)![0]}\u0000`,
       });
-      if (!labelSel && !fieldSel) metadata['remainingItemCount'] = matches.length - limit;
+      if (!labelSel && !fieldSel) metadata['remainingItemCount'] = remaining;
     }
     const items = page.map(([, o]) => {
       // The real server sends list items without apiVersion/kind.
@@ -601,6 +627,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     const obj = lookup(r);
     const store = stores.get(storeKey(r.info.group, r.info.plural))!;
     store.objects.delete(objKey(obj, r.info.namespaced));
+    store.sorted = undefined;
     rv++;
     const policy = q.get('propagationPolicy') ?? (isRecord(body) ? body['propagationPolicy'] : undefined);
     // batch/v1 Jobs default to orphaning their pods when deleted through the API.
@@ -612,6 +639,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
           : [];
         if (owners.some((o) => isRecord(o) && o['uid'] === obj.metadata.uid)) pods.delete(k);
       }
+      stores.get('/pods')!.sorted = undefined;
     }
     const details: Record<string, unknown> = { name: obj.metadata.name };
     if (r.info.group) details['group'] = r.info.group;
