@@ -18,6 +18,7 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { sha256Hex } from '../util/hash.ts';
 import type { Logger } from '../util/log.ts';
+import { redactText } from '../util/redact.ts';
 import type { LoadedKubeConfig } from './config.ts';
 import { forbiddenError, KubeApiError, parseStatus, unauthorizedError, userFromForbidden } from './errors.ts';
 import type { RequestIntent } from './errors.ts';
@@ -65,6 +66,14 @@ const RETRY_ERRNO = new Set([
 ]);
 
 class TimeoutSignal extends Error {}
+
+/** Timeouts and connection-level failures are transient; TLS failures and anything else are not. */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof TimeoutSignal) return true;
+  if (err instanceof KubeApiError) return false;
+  const code = errCode(err);
+  return code !== undefined && !isTlsError(code) && RETRY_ERRNO.has(code);
+}
 
 function errCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
@@ -201,7 +210,23 @@ export class KubeClient implements ClusterReader {
   /** One GET, no retry. Rejects with the transport error, or TimeoutSignal on our own timeout. */
   private async once(pathAndQuery: string, signal: AbortSignal | undefined): Promise<RawResponse> {
     const opts: https.RequestOptions = { method: 'GET', headers: {} };
-    await this.kc.applyToHTTPSOptions(opts);
+    try {
+      await this.kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      // exec plugins, token files and OIDC refreshes fail here, before any request is sent.
+      throw new KubeApiError(
+        'credentials',
+        `cannot load the credentials of ${this.credentialSource}: ${redactText((err as Error).message ?? String(err)).slice(0, 200)}`,
+        {
+          path: pathAndQuery.split('?')[0]!,
+          hint: 'check the user entry of the kubeconfig (token, exec plugin, certificate files)',
+        },
+      );
+    }
+    const headers = opts.headers as Record<string, unknown>;
+    // A token file ending in a newline would make an invalid header value.
+    if (typeof headers['Authorization'] === 'string')
+      headers['Authorization'] = headers['Authorization'].trim();
     const url = new URL(this.server + pathAndQuery);
     const mod = url.protocol === 'http:' ? http : https;
     const agent = this.keepAliveAgent(opts, url.protocol === 'http:');
@@ -256,11 +281,7 @@ export class KubeClient implements ClusterReader {
         retryAfter = parseRetryAfter(last.headers['retry-after']);
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        const code = errCode(err);
-        if (!(err instanceof TimeoutSignal) && (isTlsError(code) || !RETRY_ERRNO.has(code ?? ''))) {
-          if (!(err instanceof Error && /socket hang up/i.test(err.message)))
-            throw this.transportError(err, intent);
-        }
+        if (!isRetryable(err)) throw err instanceof KubeApiError ? err : this.transportError(err, intent);
         lastError = err;
         last = undefined;
       }
@@ -361,8 +382,8 @@ export class KubeClient implements ClusterReader {
         });
       }
       return {
-        major: String(v['major'] ?? ''),
-        minor: String(v['minor'] ?? ''),
+        major: typeof v['major'] === 'string' ? v['major'] : '',
+        minor: typeof v['minor'] === 'string' ? v['minor'] : '',
         gitVersion: v['gitVersion'],
         ...(typeof v['platform'] === 'string' ? { platform: v['platform'] } : {}),
       };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { ConfigError } from '../errors.ts';
-import { redactUrl } from '../util/redact.ts';
+import { redactText, redactUrl } from '../util/redact.ts';
 import type { ClusterIdentity } from './types.ts';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -69,8 +69,9 @@ function loadFiles(files: string[]): KubeConfig {
     try {
       one.loadFromFile(file);
     } catch (err) {
-      // client-node's parse errors may quote file content (tokens): report the file and the error kind only.
-      throw new ConfigError(`kubeconfig: ${file}: cannot parse (${(err as Error).name})`, HOW_TO_CONFIGURE);
+      // YAML errors quote file lines (possibly a token) after the first line: keep the first line, redacted.
+      const first = redactText(String((err as Error).message ?? err).split('\n')[0] ?? '').slice(0, 160);
+      throw new ConfigError(`kubeconfig: ${file}: cannot parse: ${first}`, HOW_TO_CONFIGURE);
     }
     for (const c of one.getClusters()) if (!clusters.some((x) => x.name === c.name)) clusters.push(c);
     for (const u of one.getUsers()) if (!users.some((x) => x.name === u.name)) users.push(u);

@@ -31,13 +31,16 @@ export class KubeAccessError extends SourceError {
   }
 }
 
-/** Any other API failure after retries (5xx, 404, network, timeout). code `kube-api`, `kube-unreachable` or `timeout`. */
+/**
+ * Any other API failure after retries (5xx, 404, network, timeout) or unusable credentials.
+ * code `kube-api`, `kube-unreachable`, `timeout` or `credentials`.
+ */
 export class KubeApiError extends SourceError {
   readonly status: number | undefined;
   readonly reason: string | undefined;
   readonly path: string;
   constructor(
-    code: 'kube-api' | 'kube-unreachable' | 'timeout',
+    code: 'kube-api' | 'kube-unreachable' | 'timeout' | 'credentials',
     message: string,
     opts: { status?: number; reason?: string; path: string; hint?: string; cause?: unknown },
   ) {

@@ -33,6 +33,5 @@ export function openCluster(opts: ClusterAccessOptions): ClusterReader | undefin
       );
     return loadSnapshot(snapshots);
   }
-  const { snapshot: _s, noCluster: _n, ...rest } = opts;
-  return createKubeClient(loadKubeConfig(rest), rest);
+  return createKubeClient(loadKubeConfig(opts), opts);
 }

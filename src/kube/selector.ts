@@ -81,7 +81,8 @@ export function matchesFields(sel: string | undefined, obj: unknown): boolean {
       for (const part of path.split('.')) {
         cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
       }
-      return cur === undefined || cur === null ? '' : String(cur);
+      if (typeof cur === 'string') return cur;
+      return typeof cur === 'number' || typeof cur === 'boolean' ? String(cur) : '';
     }),
   );
 }

@@ -94,6 +94,11 @@ function parseFile(file: string): unknown[] {
   });
 }
 
+/** Yields `items` asynchronously (one microtask per item, so consumers interleave as with the live client). */
+async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T, void, undefined> {
+  for (const item of items) yield await Promise.resolve(item);
+}
+
 /** A summary row: how many objects of each resource the snapshot holds. */
 export interface SnapshotCount {
   group: string;
@@ -160,7 +165,10 @@ export class SnapshotReader implements ClusterReader {
     const rkey = `${res.group}/${res.plural}`;
     this.kinds.set(rkey, kind);
     let store = this.byResource.get(rkey);
-    if (!store) this.byResource.set(rkey, (store = new Map()));
+    if (!store) {
+      store = new Map<string, KubeObject>();
+      this.byResource.set(rkey, store);
+    }
     const okey = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     if (store.has(okey)) this.duplicates++;
     else store.set(okey, obj);
@@ -177,8 +185,8 @@ export class SnapshotReader implements ClusterReader {
     return this;
   }
 
-  async *listAll(resource: ResourceRef, opts: ListOptions = {}): AsyncGenerator<KubeObject, void, undefined> {
-    for (const obj of this.list(resource, opts)) yield obj;
+  listAll(resource: ResourceRef, opts: ListOptions = {}): AsyncGenerator<KubeObject, void, undefined> {
+    return toAsync(this.list(resource, opts));
   }
 
   /** Synchronous form of listAll: matching objects sorted by namespace then name. */
@@ -195,12 +203,13 @@ export class SnapshotReader implements ClusterReader {
       .map(([, o]) => o);
   }
 
-  async serverVersion(): Promise<ServerVersion | undefined> {
-    return undefined;
+  serverVersion(): Promise<ServerVersion | undefined> {
+    return Promise.resolve(undefined);
   }
 
-  async resourceAvailable(resource: ResourceRef): Promise<boolean | undefined> {
-    return (this.byResource.get(`${resource.group}/${resource.plural}`)?.size ?? 0) > 0 ? true : undefined;
+  resourceAvailable(resource: ResourceRef): Promise<boolean | undefined> {
+    const size = this.byResource.get(`${resource.group}/${resource.plural}`)?.size ?? 0;
+    return Promise.resolve(size > 0 ? true : undefined);
   }
 
   identity(): ClusterIdentity {

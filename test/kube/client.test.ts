@@ -23,7 +23,7 @@ async function setup(t: Ctx, serverOpts: KubeApiServerOptions = {}, clientOpts: 
   const client = createKubeClient(loadedFor(t, srv), {
     timeoutMs: 2000,
     ...clientOpts,
-    retry: { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, ...clientOpts.retry },
+    retry: { sleep: (ms) => Promise.resolve(void sleeps.push(ms)), random: () => 0.5, ...clientOpts.retry },
   });
   return { srv, client, sleeps };
 }

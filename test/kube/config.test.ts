@@ -144,3 +144,48 @@ test('displayServer strips credentials and queries', (t) => {
   t.is(displayServer('https://u:p@api.example:6443?token=x'), 'https://api.example:6443');
   t.is(displayServer('https://api.example:6443/'), 'https://api.example:6443/');
 });
+
+test('a mounted token ending in a newline still authenticates', async (t) => {
+  const srv = await startKubeApiServer({ token: 'sa-token' });
+  t.teardown(() => srv.close());
+  const sa = tempDir(t);
+  writeFileSync(path.join(sa, 'token'), 'sa-token\n');
+  writeFileSync(path.join(sa, 'ca.crt'), srv.caPem!);
+  const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: new URL(srv.url).port };
+  const loaded = loadKubeConfig({ inCluster: true, env, serviceAccountDir: sa });
+  t.is((await createKubeClient(loaded, noSleep).serverVersion()).gitVersion, 'v1.31.4');
+});
+
+test('a failing exec credential plugin is a credentials error, sent before any request', async (t) => {
+  const srv = await startKubeApiServer({ token: 'x' });
+  t.teardown(() => srv.close());
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${srv.url}"}}]\n` +
+      'users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/aws-iam-authenticator, args: [token], interactiveMode: Never}}}]\n' +
+      'contexts: [{name: eks, context: {cluster: c, user: u}}]\ncurrent-context: eks\n',
+  );
+  const client = createKubeClient(loadKubeConfig({ kubeconfig: file, env: {} }), noSleep);
+  const err = await t.throwsAsync(client.serverVersion());
+  t.is((err as { code?: string }).code, 'credentials');
+  t.regex(err.message, /^cannot load the credentials of kubeconfig .*context "eks"/);
+  t.is(srv.requests.length, 0);
+});
+
+test('an invalid kubeconfig names the file and the problem, not its content', (t) => {
+  const dir = tempDir(t);
+  const missingServer = path.join(dir, 'a');
+  writeFileSync(
+    missingServer,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {}}]\nusers: []\ncontexts: []\n',
+  );
+  const e1 = t.throws(() => loadKubeConfig({ kubeconfig: missingServer, env: {} }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(e1.message, /kubeconfig: .*\/a: cannot parse: clusters\[0\]\.cluster\.server is missing/);
+  const badYaml = path.join(dir, 'b');
+  writeFileSync(badYaml, 'users:\n- name: u\n  user: {token: "s3cr3t-value\n');
+  const e2 = t.throws(() => loadKubeConfig({ kubeconfig: badYaml, env: {} }), { instanceOf: ConfigError });
+  t.false(e2.message.includes('s3cr3t-value'));
+});

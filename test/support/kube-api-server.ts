@@ -162,7 +162,7 @@ class HttpError extends Error {
   readonly body: Record<string, unknown>;
   readonly headers: Record<string, string>;
   constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-    super(String(body['message'] ?? status));
+    super(typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`);
     this.status = status;
     this.body = body;
     this.headers = headers;
@@ -470,7 +470,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     const fieldSel = q.get('fieldSelector') ?? undefined;
     const limit = Number(q.get('limit') ?? '0');
     const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
-    let page: [string, KubeObject][] = [];
+    const page: [string, KubeObject][] = [];
     let remaining = 0;
     try {
       const labelOk = (o: KubeObject): boolean =>
@@ -497,7 +497,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     }
     const items = page.map(([, o]) => {
       // The real server sends list items without apiVersion/kind.
-      const { apiVersion: _a, kind: _k, ...rest } = o;
+      const rest: Record<string, unknown> = { ...o };
+      delete rest['apiVersion'];
+      delete rest['kind'];
       return r.info.plural === 'jobs' ? { ...rest, status: jobStatus(o, false) } : rest;
     });
     return {
