@@ -74,10 +74,11 @@ test('namespaced list and selectors reach the server', async (t) => {
 
 test('429 with Retry-After is honoured, then the list succeeds', async (t) => {
   const { srv, client, sleeps } = await setup(t, { objects: generatePods(10) });
-  srv.inject({ path: '/api/v1/pods', status: 429, retryAfterSeconds: 3, times: 2 });
+  srv.inject({ path: '/api/v1/pods', status: 429, retryAfterSeconds: 3, times: 1 });
+  srv.inject({ path: '/api/v1/pods', status: 429, retryAfterSeconds: 1, times: 1, format: 'status' });
   const items = await collect(client.listAll(PODS));
   t.is(items.length, 10);
-  t.deepEqual(sleeps, [3000, 3000]);
+  t.deepEqual(sleeps, [3000, 1000], 'text (flow control) and Status 429 both honoured');
   t.deepEqual(
     srv.requests.map((r) => r.status),
     [429, 429, 200],

@@ -201,14 +201,19 @@ test('404 shapes: missing object and unknown resource', async (t) => {
   );
 });
 
-test('429 carries Retry-After and details.retryAfterSeconds; 500 is InternalError; faults are counted', async (t) => {
+test('429 as the flow-control filter sends it (text) or as a Status; 500 is InternalError; faults are counted', async (t) => {
   const { srv } = await serve(t);
   srv.inject({ path: '/api/v1/nodes', status: 429, retryAfterSeconds: 7 });
+  srv.inject({ path: '/api/v1/nodes', status: 429, retryAfterSeconds: 2, format: 'status' });
   srv.inject({ path: '/api/v1/nodes', status: 500, message: 'etcdserver: request timed out' });
+  const r0 = await raw(srv, '/api/v1/nodes');
+  t.is(r0.status, 429);
+  t.is(r0.headers['retry-after'], '7');
+  t.is(r0.headers['content-type'], 'text/plain; charset=utf-8');
+  t.is(r0.body, 'Too many requests, please try again later.\n');
   const r1 = await raw(srv, '/api/v1/nodes');
-  t.is(r1.status, 429);
-  t.is(r1.headers['retry-after'], '7');
-  t.deepEqual((JSON.parse(r1.body) as Record<string, unknown>)['details'], { retryAfterSeconds: 7 });
+  t.is(r1.headers['retry-after'], '2');
+  t.like(JSON.parse(r1.body), { reason: 'TooManyRequests', code: 429, details: { retryAfterSeconds: 2 } });
   const r2 = await raw(srv, '/api/v1/nodes');
   t.is(r2.status, 500);
   t.like(JSON.parse(r2.body), {

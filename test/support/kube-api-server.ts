@@ -1,9 +1,10 @@
 /**
  * An in-process HTTP(S) server that behaves like kube-apiserver closely enough to test a real client
  * against: bearer-token auth, discovery, chunked lists (limit/continue with opaque tokens, resourceVersion,
- * remainingItemCount), label/field selectors, get, Status errors shaped like the real server's
- * (401/403/404/410/429/500), RBAC denial and fault injection, a request log, and batch/v1 Jobs
- * create/get/delete with pods whose `/log` serves configured text.
+ * remainingItemCount), label/field selectors, get, errors shaped like the real server's (Status JSON
+ * for 401/403/404/410/500; 429 as flow control's plain text with Retry-After, or as a Status), RBAC
+ * denial and fault injection, a request log, and batch/v1 Jobs create/get/delete with pods whose `/log`
+ * serves configured text.
  *
  * Fidelity notes (what differs from a real server):
  * - a continued list reads the current objects after the token's key, not an MVCC snapshot at the token's
@@ -48,6 +49,12 @@ export interface Fault {
   /** For 429 (and 503): the Retry-After header in seconds (default 1 for 429). */
   retryAfterSeconds?: number;
   message?: string;
+  /**
+   * For 429: `text` (default) is what the max-in-flight and priority-and-fairness filters send
+   * (`http.Error`: text/plain "Too many requests, please try again later."); `status` is the Status JSON
+   * of `apierrors.NewTooManyRequests` (storage throttling, eviction).
+   */
+  format?: 'text' | 'status';
   /** Destroy the connection without a response. */
   drop?: boolean;
   /** Wait this long before handling the request (a hang, for timeout tests). */
@@ -210,7 +217,7 @@ export function forbiddenBody(
 
 function faultBody(fault: Fault): {
   status: number;
-  body: Record<string, unknown>;
+  body: Record<string, unknown> | string;
   headers: Record<string, string>;
 } {
   const status = fault.status ?? 500;
@@ -219,6 +226,15 @@ function faultBody(fault: Fault): {
     case 429: {
       const secs = fault.retryAfterSeconds ?? 1;
       headers['retry-after'] = String(secs);
+      if ((fault.format ?? 'text') === 'text') {
+        headers['content-type'] = 'text/plain; charset=utf-8';
+        headers['x-content-type-options'] = 'nosniff';
+        return {
+          status,
+          headers,
+          body: `${fault.message ?? 'Too many requests, please try again later.'}\n`,
+        };
+      }
       return {
         status,
         headers,
