@@ -11,6 +11,16 @@
  *   resourceVersion; `compact()` expires every token issued so far, as etcd compaction does;
  * - with a selector, pages hold up to `limit` matching items (the real server may return fewer);
  * - watch is not implemented (405); writes other than Jobs are refused with 405 and recorded.
+ *
+ * Usage:
+ *   const srv = await startKubeApiServer({ tls: true, token: 't', objects: generatePods(1234) });
+ *   t.teardown(() => srv.close());
+ *   const loaded = loadedFor(t, srv);            // test/support/kube-config.ts: kubeconfig with caData + token
+ *   srv.deny({ verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' });
+ *   srv.inject({ path: '/api/v1/pods', status: 429, retryAfterSeconds: 2, times: 1 });
+ *   srv.inject({ path: '/api/v1/pods', status: 410, when: (r) => r.query['continue'] !== undefined });
+ *   srv.compact();                               // every continue token issued so far → 410 Expired
+ *   t.deepEqual(srv.writes, []);                 // read-only check
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
