@@ -65,7 +65,7 @@ export function forbiddenError(intent: RequestIntent, user: string | undefined):
   const message =
     `403 Forbidden: cannot ${intent.verb} ${what} ${scopeText(intent)}` +
     `${user ? ` as ${user}` : ''}: missing permission "${intent.verb}" on resource "${intent.resource}" in ` +
-    `${groupText} ${scopeText(intent)}`;
+    `${groupText} ${scopeText(intent)} (granted by ${CLUSTERROLE_MANIFEST})`;
   const hint =
     `grant "${intent.verb}" on "${intent.resource}" (apiGroups: ["${intent.group}"]) to kubeproof's identity: ` +
     `apply ${CLUSTERROLE_MANIFEST} (a read-only ClusterRole) and its ClusterRoleBinding, or disable the source that needs it`;

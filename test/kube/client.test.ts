@@ -167,7 +167,7 @@ test('403 becomes KubeAccessError naming verb, resource, group, scope and the de
     err.message,
     '403 Forbidden: cannot list clusterroles.rbac.authorization.k8s.io at the cluster scope as ' +
       'system:serviceaccount:kubeproof:kubeproof: missing permission "list" on resource "clusterroles" in ' +
-      'API group "rbac.authorization.k8s.io" at the cluster scope',
+      'API group "rbac.authorization.k8s.io" at the cluster scope (granted by deploy/base/clusterrole.yaml)',
   );
   t.regex(err.hint!, /deploy\/base\/clusterrole\.yaml/);
   t.deepEqual(err.intent, {
