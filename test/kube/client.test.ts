@@ -7,6 +7,7 @@ import type { ResourceRef } from '../../src/kube/types.ts';
 import { generatePods, startKubeApiServer } from '../support/kube-api-server.ts';
 import type { KubeApiServerOptions } from '../support/kube-api-server.ts';
 import { loadedFor } from '../support/kube-config.ts';
+import { memoryLogger } from '../../src/util/log.ts';
 
 const PODS = knownResource('', 'pods')!;
 const CLUSTERROLES = knownResource('rbac.authorization.k8s.io', 'clusterroles')!;
@@ -370,4 +371,23 @@ test('intentFromPath derives verb, group, resource and scope', (t) => {
     name: 'p',
     path: '/api/v1/namespaces/x/pods/p/log',
   });
+});
+
+test('retry and restart log lines carry path and reason, never the token or response bodies', async (t) => {
+  const log = memoryLogger();
+  const { srv, client } = await setup(t, { objects: generatePods(30) }, { log });
+  srv.inject({ path: '/api/v1/pods', status: 500, message: 'etcd says tok-123', times: 1 });
+  let compacted = false;
+  srv.onRequest = (r) => {
+    if (r.query['continue'] !== undefined && !compacted) {
+      compacted = true;
+      srv.compact();
+    }
+  };
+  t.is((await collect(client.listAll(PODS, { pageSize: 10 }))).length, 30);
+  const text = log.lines.join('\n');
+  t.regex(text, /kube: retrying.*"reason":"HTTP 500"/);
+  t.regex(text, /continue token expired \(410 Gone\)/);
+  t.false(text.includes('tok-123'));
+  t.false(text.includes('etcd says'));
 });
