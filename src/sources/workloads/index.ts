@@ -1,0 +1,71 @@
+/**
+ * The `workloads` source: reads pods, their controllers and namespace-level policy objects through an
+ * injected lister, then analyzes them purely (analyze.ts).
+ */
+import type { Source, SourceContext, SourceOutput } from '../types.ts';
+import { SourceError } from '../../errors.ts';
+import { collectList, type Lister } from '../rbac/kube-objects.ts';
+import { WORKLOAD_RESOURCES } from './model.ts';
+import { analyzeWorkloads, type WorkloadObjects, type WorkloadsOptions } from './analyze.ts';
+
+export { WORKLOAD_RESOURCES } from './model.ts';
+export {
+  analyzeWorkloads,
+  DEFAULT_SYSTEM_NAMESPACES,
+  WORKLOAD_RULE_IDS,
+  type WorkloadObjects,
+  type WorkloadsOptions,
+} from './analyze.ts';
+export { POD_CHECKS, parseImage } from './checks.ts';
+export { NAMESPACE_CHECKS } from './namespaces.ts';
+
+export interface WorkloadsRaw extends WorkloadObjects {
+  readNotes: string[];
+}
+
+type OptionalKey = Exclude<keyof typeof WORKLOAD_RESOURCES, 'pods'>;
+
+/** Builds the workloads Source around an injected lister. Pods are required; other lists are best effort. */
+export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Source<WorkloadsRaw> {
+  return {
+    id: 'workloads',
+    title: 'Kubernetes workloads',
+    async read(ctx: SourceContext): Promise<WorkloadsRaw> {
+      let pods: unknown[];
+      try {
+        pods = await collectList(list, WORKLOAD_RESOURCES.pods, ctx.signal);
+      } catch (err) {
+        throw new SourceError(
+          'workloads-list',
+          `listing pods failed: ${err instanceof Error ? err.message : String(err)}`,
+          'the service account needs "list" on pods (see deploy/)',
+          { cause: err },
+        );
+      }
+      const raw: WorkloadsRaw = { pods, readNotes: [] };
+      for (const key of Object.keys(WORKLOAD_RESOURCES) as (keyof typeof WORKLOAD_RESOURCES)[]) {
+        if (key === 'pods') continue;
+        const d = WORKLOAD_RESOURCES[key as OptionalKey];
+        try {
+          raw[key as OptionalKey] = await collectList(list, d, ctx.signal);
+        } catch (err) {
+          // Left undefined: the rules needing this list report that they did not run (never a pass).
+          raw.readNotes.push(`${d.plural} not read: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return raw;
+    },
+    normalize(raw: WorkloadsRaw, ctx: SourceContext): SourceOutput {
+      const out = analyzeWorkloads(raw, ctx, opts);
+      out.notes.unshift(...raw.readNotes);
+      if (raw.readNotes.length > 0 && !out.partialError) {
+        out.partialError = {
+          code: 'workloads-partial',
+          message: `${raw.readNotes.length} list(s) could not be read; the rules needing them did not run`,
+          hint: 'Grant the kubeproof service account "list" on the lists named in the notes (see deploy/).',
+        };
+      }
+      return out;
+    },
+  };
+}
