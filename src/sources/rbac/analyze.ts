@@ -165,9 +165,9 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       },
     });
   };
-  const roleEvidence = (g: EffectiveGrant): string => {
-    const path = rolePath(g.role);
-    const key = roleKey(g.role.kind, g.role.name, g.role.namespace);
+  const roleEvidence = (ref: { kind: string; name: string; namespace?: string }): string => {
+    const path = rolePath(ref);
+    const key = roleKey(ref.kind, ref.name, ref.namespace);
     const role = resolved.roles.get(key);
     const rules: PolicyRule[] = resolved.rulesByRole.get(key) ?? [];
     return ev.add({
@@ -175,9 +175,9 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       kind: 'api-object',
       locator: { apiPath: path },
       excerpt: {
-        kind: g.role.kind,
-        name: g.role.name,
-        ...(g.role.namespace ? { namespace: g.role.namespace } : {}),
+        kind: ref.kind,
+        name: ref.name,
+        ...(ref.namespace ? { namespace: ref.namespace } : {}),
         ...(role?.aggregationSelectors ? { aggregationRule: { clusterRoleSelectors: role.aggregationSelectors } } : {}),
         rules: rules.map(compactRule),
       },
@@ -245,7 +245,7 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       for (const h of list) {
         const b = bindingsByKey.get(bindingPath(h.grant.binding));
         if (b) evidenceIds.add(bindingEvidence(b));
-        evidenceIds.add(roleEvidence(h.grant));
+        evidenceIds.add(roleEvidence(h.grant.role));
       }
       const shown = perms.slice(0, MAX_PERMS_IN_MESSAGE).join('; ') + (perms.length > MAX_PERMS_IN_MESSAGE ? `; +${perms.length - MAX_PERMS_IN_MESSAGE} more` : '');
       const scope = namespaces.includes('*') ? 'cluster-wide' : `in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}`;
@@ -272,6 +272,62 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
     }
     if (bySubject.size === 0 && complete) {
       findings.push(passFinding(rule, `No subject outside the Kubernetes defaults holds this permission (${exempt.size} default subject${exempt.size === 1 ? '' : 's'} exempt).`, [whoCan]));
+    }
+  }
+
+  // Role-definition rules (wildcards): one finding per non-default role, with the subjects bound to it.
+  const boundTo = new Map<string, Set<string>>();
+  for (const g of resolved.grants) {
+    const k = roleKey(g.role.kind, g.role.name, g.role.namespace);
+    const set = boundTo.get(k);
+    if (set) set.add(g.subjectKey);
+    else boundTo.set(k, new Set([g.subjectKey]));
+  }
+  const roleRules = RBAC_RULES.filter((r): r is RbacRuleDef & { matchPolicy: NonNullable<RbacRuleDef['matchPolicy']> } => !!r.matchPolicy);
+  const sortedRoles = [...resolved.roles.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const rule of roleRules) {
+    const offenders: { key: string; role: (typeof sortedRoles)[number][1]; matched: string[] }[] = [];
+    const defaults: string[] = [];
+    for (const [key, role] of sortedRoles) {
+      const matched = uniq(role.rules.flatMap((r) => rule.matchPolicy(r)));
+      if (matched.length === 0) continue;
+      if (isDefaultObject(role.meta.labels)) defaults.push(key);
+      else offenders.push({ key, role, matched });
+    }
+    const whoCan = ev.add({
+      key: `who-can/${rule.id}`,
+      kind: 'derived',
+      locator: {},
+      excerpt: {
+        view: 'who-can',
+        rule: rule.id,
+        permission: rule.title,
+        roles: offenders.map((o) => ({ role: o.key, rules: o.matched, boundTo: [...(boundTo.get(o.key) ?? [])].sort() })),
+        kubernetesDefaults: { count: defaults.length, roles: defaults.slice(0, MAX_WHO_CAN_DEFAULTS) },
+      },
+    });
+    for (const o of offenders) {
+      const ref = { kind: o.role.kind, name: o.role.meta.name, ...(o.role.kind === 'Role' && o.role.meta.namespace !== undefined ? { namespace: o.role.meta.namespace } : {}) };
+      const resource: ResourceRef = { ...ref };
+      const subjects = [...(boundTo.get(o.key) ?? [])].sort();
+      const where = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
+      findings.push({
+        id: findingId(rule.id, resource),
+        source: 'rbac',
+        ruleId: rule.id,
+        title: rule.title,
+        status: 'fail',
+        nativeStatus: 'fail',
+        severity: rule.severity,
+        resource,
+        message: `${o.role.kind} ${where} grants ${o.matched.slice(0, MAX_PERMS_IN_MESSAGE).join('; ')} (${rule.risk}); ${subjects.length ? `bound to ${subjects.slice(0, 5).join(', ')}${subjects.length > 5 ? ` and ${subjects.length - 5} more` : ''}` : 'not bound to any subject'}.`,
+        remediation: rule.remediation,
+        evidenceIds: [roleEvidence(ref), whoCan].sort(),
+        properties: { boundSubjects: subjects.length, rules: o.matched.join('; ') },
+      });
+    }
+    if (offenders.length === 0 && complete) {
+      findings.push(passFinding(rule, `No role outside the Kubernetes defaults uses this wildcard (${defaults.length} default role${defaults.length === 1 ? '' : 's'} exempt).`, [whoCan]));
     }
   }
 

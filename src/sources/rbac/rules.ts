@@ -1,7 +1,8 @@
 /**
- * The rbac source's rules: each says which effective grants violate it. Grant rules are evaluated on
- * every non-exempt grant; findings are one per (rule, subject). `rbac.dangling-binding` is evaluated per
- * binding (see analyze.ts).
+ * The rbac source's rules. Permission rules (`match`) are evaluated on every effective grant outside the
+ * Kubernetes defaults; findings are one per (rule, subject). The wildcard rules (`matchPolicy`) judge role
+ * definitions, as CIS 5.1.3 does: one finding per (rule, role), bound or not. `rbac.dangling-binding` is
+ * evaluated per binding (see analyze.ts).
  */
 import type { Severity } from '../../model/types.ts';
 import type { EffectiveGrant } from './grants.ts';
@@ -17,6 +18,8 @@ export interface RbacRuleDef {
   remediation: string;
   /** Permissions (`verb resource`) of this grant that violate the rule; empty when none. */
   match?: (g: EffectiveGrant) => string[];
+  /** For rules on role definitions: the offending policy rules, summarised; empty when none. */
+  matchPolicy?: (r: PolicyRule) => string[];
 }
 
 function has(list: readonly string[], v: string): boolean {
@@ -83,22 +86,20 @@ export const RBAC_RULES: readonly RbacRuleDef[] = [
   },
   {
     id: 'rbac.wildcard-verbs',
-    title: 'Wildcard verbs granted',
+    title: 'Role grants wildcard verbs',
     severity: 'high',
     risk: 'every verb, including ones added by future API versions',
-    remediation: 'List the verbs the subject needs instead of "*".',
-    match: (g) => (g.rule.verbs.includes('*') && g.rule.resources.length > 0 ? [summary(g.rule)] : []),
+    remediation: 'List the verbs the role needs instead of "*".',
+    matchPolicy: (r) => (r.verbs.includes('*') && r.resources.length > 0 ? [summary(r)] : []),
   },
   {
     id: 'rbac.wildcard-resources',
-    title: 'Wildcard resources or API groups granted',
+    title: 'Role grants wildcard resources or API groups',
     severity: 'high',
     risk: 'every resource type, including Secrets and ones added later',
-    remediation: 'List the resources and API groups the subject needs instead of "*".',
-    match: (g) =>
-      g.rule.resources.includes('*') || (g.rule.apiGroups.includes('*') && g.rule.resources.length > 0)
-        ? [summary(g.rule)]
-        : [],
+    remediation: 'List the resources and API groups the role needs instead of "*".',
+    matchPolicy: (r) =>
+      r.resources.includes('*') || (r.apiGroups.includes('*') && r.resources.length > 0) ? [summary(r)] : [],
   },
   {
     id: 'rbac.secrets-read',
