@@ -13,7 +13,7 @@
 import type { Evidence, Finding, ResourceRef, Scalar, Severity } from '../../model/types.ts';
 import type { SourceOutput } from '../types.ts';
 import { stableId } from '../../util/hash.ts';
-import { redactValue } from '../../util/redact.ts';
+import { redactText } from '../../util/redact.ts';
 import { apiPath, byKey, parseAll, type ObjectMeta } from '../rbac/kube-objects.ts';
 import {
   DESCRIPTOR_BY_KIND,
@@ -346,15 +346,16 @@ function unitFinding(
     kind: 'api-object',
     collectedAt,
     locator: path ? { apiPath: path } : {},
-    excerpt: redactValue({
+    excerpt: {
       kind: u.kind,
       name: u.name,
       ...(u.namespace !== undefined ? { namespace: u.namespace } : {}),
       rule: check.id,
-      fields: h.fields.map((f) => ({ path: f.path, value: f.value, from: f.source })),
+      // Only setting values are quoted (never env values); strings still pass through redaction.
+      fields: h.fields.map((f) => ({ path: f.path, value: typeof f.value === 'string' ? redactText(f.value) : f.value, from: f.source })),
       ...(h.fieldCount > h.fields.length ? { moreFields: h.fieldCount - h.fields.length } : {}),
       pods: { total: u.pods.length, affected: h.podCount, names: h.pods },
-    }),
+    },
   });
   const first = h.fields[0];
   const containers = [...h.containers].sort();

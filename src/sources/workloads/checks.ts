@@ -78,7 +78,8 @@ const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container
 const cpath = (c: ContainerSpec, rest: string): string => `${c.group}[${c.index}].${rest}`;
 
 function capName(c: string): string {
-  return c.toUpperCase().replace(/^CAP_/, '');
+  const u = c.toUpperCase();
+  return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
 function eachContainer(s: PodSpecView, f: (c: ContainerSpec, sc: SecurityContext) => Violation | Violation[] | undefined): Violation[] {
