@@ -121,3 +121,8 @@ test('own objectives link all four frameworks with ids from the catalogues (PCI:
     }
   }
 });
+
+test('docs/rules.md lists every rbac and workloads rule id', (t) => {
+  const doc = readFileSync(path.join(projectRoot, 'docs/rules.md'), 'utf8');
+  for (const id of [...RBAC_RULE_IDS, ...WORKLOAD_RULE_IDS]) t.true(doc.includes(`| \`${id}\` |`), id);
+});
