@@ -2,9 +2,10 @@
  * The `rbac` source: reads Roles, ClusterRoles, their bindings and ServiceAccounts through an injected
  * lister (live API or offline snapshot), then analyzes them purely (analyze.ts).
  */
+import type { InputRecord } from '../../model/types.ts';
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { SourceError } from '../../errors.ts';
-import { collectList, type Lister } from './kube-objects.ts';
+import { collectList, listPath, type Lister, type ResourceDescriptor } from './kube-objects.ts';
 import { RBAC_RESOURCES } from './model.ts';
 import { analyzeRbac, type RbacObjects } from './analyze.ts';
 
@@ -25,6 +26,8 @@ export type { Lister, ResourceDescriptor } from './kube-objects.ts';
 /** What read() collected, plus what it could not read (the analysis then reports a partial run). */
 export interface RbacRaw extends RbacObjects {
   readNotes: string[];
+  /** The lists read (API list paths), recorded in the run's inputs. */
+  inputs: InputRecord[];
 }
 
 /** Builds the rbac Source around an injected lister. */
@@ -33,10 +36,16 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
     id: 'rbac',
     title: 'Kubernetes RBAC',
     async read(ctx: SourceContext): Promise<RbacRaw> {
+      const inputs: InputRecord[] = [];
+      const read = async (d: ResourceDescriptor): Promise<unknown[]> => {
+        const items = await collectList(list, d, ctx.signal);
+        inputs.push({ path: listPath(d), format: 'kubernetes-list' });
+        return items;
+      };
       const required = async (key: 'roles' | 'clusterRoles' | 'roleBindings' | 'clusterRoleBindings') => {
         const d = RBAC_RESOURCES[key];
         try {
-          return await collectList(list, d, ctx.signal);
+          return await read(d);
         } catch (err) {
           throw new SourceError(
             'rbac-list',
@@ -52,9 +61,10 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
         roleBindings: await required('roleBindings'),
         clusterRoleBindings: await required('clusterRoleBindings'),
         readNotes: [],
+        inputs,
       };
       try {
-        raw.serviceAccounts = await collectList(list, RBAC_RESOURCES.serviceAccounts, ctx.signal);
+        raw.serviceAccounts = await read(RBAC_RESOURCES.serviceAccounts);
       } catch (err) {
         // Optional list: without it only the dangling-ServiceAccount check is skipped (noted in the output).
         raw.readNotes.push(`serviceaccounts not read: ${err instanceof Error ? err.message : String(err)}`);
@@ -64,6 +74,7 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
     normalize(raw: RbacRaw, ctx: SourceContext): SourceOutput {
       const out = analyzeRbac(raw, ctx);
       out.notes.unshift(...raw.readNotes);
+      out.inputs = [...raw.inputs];
       return out;
     },
   };

@@ -141,6 +141,11 @@ export function apiPath(d: ResourceDescriptor, name: string, namespace?: string)
   return `${base}${ns}/${d.plural}/${name}`;
 }
 
+/** The cluster-wide list path of a resource: `/apis/rbac.authorization.k8s.io/v1/clusterroles`. */
+export function listPath(d: ResourceDescriptor): string {
+  return `${d.group === '' ? `/api/${d.version}` : `/apis/${d.group}/${d.version}`}/${d.plural}`;
+}
+
 /**
  * Parses each item with `parse`, skipping (and describing) malformed ones, so one bad object does not
  * hide the rest of the cluster. `label` names the list in paths (`clusterroles`).

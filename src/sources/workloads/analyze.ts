@@ -237,6 +237,7 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   const podRules: { id: string; title: string; severity: Severity }[] = [...POD_CHECKS, DEFAULT_NS_RULE];
   if (complete && assessedUnits > 0) {
     for (const r of podRules) {
+      if (r.id === 'workloads.sa-token-automount' && !sasKnown) continue;
       if (!failedRules.has(r.id)) findings.push(
           passFinding(
             r,
@@ -268,7 +269,11 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   if (issues.length > 0) notes.push(...issues.slice(0, 20).map((i) => `skipped malformed object: ${i}`));
   if (!complete) notes.push('PASS findings withheld: some objects could not be parsed.');
   if (assessedUnits === 0) notes.push('No pods or workload controllers were read: pod-level rules did not run.');
-  if (!sasKnown) notes.push('Service accounts not read: automountServiceAccountToken on ServiceAccounts was not considered.');
+  if (!sasKnown) {
+    notes.push(
+      'Service accounts not read: pods that leave automountServiceAccountToken unset were not judged, and workloads.sa-token-automount has no PASS.',
+    );
+  }
 
   const out: SourceOutput = {
     findings: findings.sort(

@@ -2,9 +2,10 @@
  * The `workloads` source: reads pods, their controllers and namespace-level policy objects through an
  * injected lister, then analyzes them purely (analyze.ts).
  */
+import type { InputRecord } from '../../model/types.ts';
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { SourceError } from '../../errors.ts';
-import { collectList, type Lister } from '../rbac/kube-objects.ts';
+import { collectList, listPath, type Lister } from '../rbac/kube-objects.ts';
 import { WORKLOAD_RESOURCES } from './model.ts';
 import { analyzeWorkloads, type WorkloadObjects, type WorkloadsOptions } from './analyze.ts';
 
@@ -21,6 +22,8 @@ export { NAMESPACE_CHECKS } from './namespaces.ts';
 
 export interface WorkloadsRaw extends WorkloadObjects {
   readNotes: string[];
+  /** The lists read (API list paths), recorded in the run's inputs. */
+  inputs: InputRecord[];
 }
 
 type OptionalKey = Exclude<keyof typeof WORKLOAD_RESOURCES, 'pods'>;
@@ -42,12 +45,13 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
           { cause: err },
         );
       }
-      const raw: WorkloadsRaw = { pods, readNotes: [] };
+      const raw: WorkloadsRaw = { pods, readNotes: [], inputs: [{ path: listPath(WORKLOAD_RESOURCES.pods), format: 'kubernetes-list' }] };
       for (const key of Object.keys(WORKLOAD_RESOURCES) as (keyof typeof WORKLOAD_RESOURCES)[]) {
         if (key === 'pods') continue;
         const d = WORKLOAD_RESOURCES[key as OptionalKey];
         try {
           raw[key as OptionalKey] = await collectList(list, d, ctx.signal);
+          raw.inputs.push({ path: listPath(d), format: 'kubernetes-list' });
         } catch (err) {
           // Left undefined: the rules needing this list report that they did not run (never a pass).
           raw.readNotes.push(`${d.plural} not read: ${err instanceof Error ? err.message : String(err)}`);
@@ -58,6 +62,7 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
     normalize(raw: WorkloadsRaw, ctx: SourceContext): SourceOutput {
       const out = analyzeWorkloads(raw, ctx, opts);
       out.notes.unshift(...raw.readNotes);
+      out.inputs = [...raw.inputs];
       if (raw.readNotes.length > 0 && !out.partialError) {
         out.partialError = {
           code: 'workloads-partial',

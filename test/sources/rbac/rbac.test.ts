@@ -159,6 +159,15 @@ test('rbacSource reads through the injected lister; a missing serviceaccounts li
   t.deepEqual(asked, ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings', 'serviceaccounts']);
   const out = src.normalize(raw, ctx);
   t.true(out.notes.some((n) => n.startsWith('serviceaccounts not read')));
+  t.deepEqual(
+    out.inputs.map((i) => i.path),
+    [
+      '/apis/rbac.authorization.k8s.io/v1/roles',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      '/apis/rbac.authorization.k8s.io/v1/rolebindings',
+      '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    ],
+  );
   t.true(out.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
   t.is(RBAC_RESOURCES.clusterRoleBindings.plural, 'clusterrolebindings');
 });
@@ -218,6 +227,8 @@ if (!shared) {
     );
     t.is(hit?.status, 'fail');
     t.truthy(out.findings.find((f) => f.ruleId === 'rbac.default-sa-bound' && f.resource?.name === 'default'));
+    // kubeadm's own admin group (kubeadm:cluster-admins, bound by kubeadm:cluster-admins) is a default.
+    t.false(out.findings.some((f) => f.status === 'fail' && f.resource?.name === 'kubeadm:cluster-admins'));
     const text = JSON.stringify(out);
     const token = secret?.data['token'] ?? 'x';
     t.false(text.includes(token));

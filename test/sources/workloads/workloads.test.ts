@@ -288,6 +288,16 @@ test('absence of evidence is never a pass: unread lists give no PASS and a note'
   t.regex(partial.partialError?.message ?? '', /pods\[0\]\.spec\.containers: expected array, got string/);
 });
 
+test('without ServiceAccounts, an unset automountServiceAccountToken is not judged and the rule has no PASS', (t) => {
+  const objs = mutated((p) => delete p['spec'].automountServiceAccountToken).filter((o) => o['kind'] !== 'ServiceAccount');
+  const out = analyzeWorkloads({ ...objectsOf(objs), serviceAccounts: undefined }, fixedNow);
+  t.false(out.findings.some((f) => f.ruleId === 'workloads.sa-token-automount'));
+  t.true(out.notes.some((n) => n.includes('workloads.sa-token-automount has no PASS')));
+  const explicit = mutated((p) => (p['spec'].automountServiceAccountToken = true)).filter((o) => o['kind'] !== 'ServiceAccount');
+  const out2 = analyzeWorkloads({ ...objectsOf(explicit), serviceAccounts: undefined }, fixedNow);
+  t.is(out2.findings.find((f) => f.ruleId === 'workloads.sa-token-automount')?.status, 'fail');
+});
+
 test('parseImage splits tags and digests (registry ports are not tags)', (t) => {
   t.deepEqual(parseImage('nginx'), {});
   t.deepEqual(parseImage('registry:5000/a/b'), {});
@@ -312,6 +322,8 @@ test('workloadsSource reads through the injected lister; unreadable optional lis
   const out = src.normalize(await src.read(ctx), ctx);
   t.is(asked.length, Object.keys(WORKLOAD_RESOURCES).length);
   t.is(out.partialError?.code, 'workloads-partial');
+  t.true(out.inputs.some((i) => i.path === '/api/v1/pods'));
+  t.false(out.inputs.some((i) => i.path === '/apis/networking.k8s.io/v1/networkpolicies'));
   t.false(out.findings.some((f) => f.ruleId === 'workloads.namespace-network-policy'), 'no pass without data');
   t.true(out.findings.some((f) => f.ruleId === 'workloads.namespace-psa' && f.status === 'pass'));
 });
