@@ -21,7 +21,14 @@ import {
   type PolicyRule,
   type Subject,
 } from './model.ts';
-import { exemption, isDefaultObject, resolveGrants, roleKey, type EffectiveGrant, type ResolvedRbac } from './grants.ts';
+import {
+  exemption,
+  isDefaultObject,
+  resolveGrants,
+  roleKey,
+  type EffectiveGrant,
+  type ResolvedRbac,
+} from './grants.ts';
 import { RBAC_RULES, type RbacRuleDef } from './rules.ts';
 
 /** Raw Kubernetes objects as listed (items of each list). */
@@ -56,7 +63,12 @@ function parseObjects(objects: RbacObjects): Parsed {
   const roles = parseAll(objects.roles, 'roles', parseRoleObj, issues);
   const clusterRoles = parseAll(objects.clusterRoles, 'clusterroles', parseClusterRoleObj, issues);
   const roleBindings = parseAll(objects.roleBindings, 'rolebindings', parseRoleBindingObj, issues);
-  const clusterRoleBindings = parseAll(objects.clusterRoleBindings, 'clusterrolebindings', parseClusterRoleBindingObj, issues);
+  const clusterRoleBindings = parseAll(
+    objects.clusterRoleBindings,
+    'clusterrolebindings',
+    parseClusterRoleBindingObj,
+    issues,
+  );
   const parsed: Parsed = {
     resolved: resolveGrants(roles, clusterRoles, roleBindings, clusterRoleBindings),
     roleBindings,
@@ -106,8 +118,12 @@ function findingId(ruleId: string, r: ResourceRef): string {
 }
 
 function via(g: EffectiveGrant): string {
-  const b = g.binding.namespace ? `${g.binding.kind} ${g.binding.namespace}/${g.binding.name}` : `${g.binding.kind} ${g.binding.name}`;
-  const r = g.role.namespace ? `${g.role.kind} ${g.role.namespace}/${g.role.name}` : `${g.role.kind} ${g.role.name}`;
+  const b = g.binding.namespace
+    ? `${g.binding.kind} ${g.binding.namespace}/${g.binding.name}`
+    : `${g.binding.kind} ${g.binding.name}`;
+  const r = g.role.namespace
+    ? `${g.role.kind} ${g.role.namespace}/${g.role.name}`
+    : `${g.role.kind} ${g.role.name}`;
   return `${b} → ${r}`;
 }
 
@@ -159,7 +175,9 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         kind: b.kind,
         name: b.meta.name,
         ...(b.kind === 'RoleBinding' ? { namespace: b.meta.namespace } : {}),
-        ...(isDefaultObject(b.meta.labels) ? { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } } : {}),
+        ...(isDefaultObject(b.meta.labels)
+          ? { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } }
+          : {}),
         roleRef: b.roleRef,
         subjects: b.subjects,
       },
@@ -178,7 +196,9 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         kind: ref.kind,
         name: ref.name,
         ...(ref.namespace ? { namespace: ref.namespace } : {}),
-        ...(role?.aggregationSelectors ? { aggregationRule: { clusterRoleSelectors: role.aggregationSelectors } } : {}),
+        ...(role?.aggregationSelectors
+          ? { aggregationRule: { clusterRoleSelectors: role.aggregationSelectors } }
+          : {}),
         rules: rules.map(compactRule),
       },
     });
@@ -187,21 +207,23 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
   // rule id → subject key → hits; exempt default grants are counted per rule for the who-can view.
   const hits = new Map<string, Map<string, Hit[]>>();
   const exemptHits = new Map<string, Map<string, string[]>>();
-  const grantRules = RBAC_RULES.filter((r): r is RbacRuleDef & { match: NonNullable<RbacRuleDef['match']> } => !!r.match);
+  const grantRules = RBAC_RULES.filter(
+    (r): r is RbacRuleDef & { match: NonNullable<RbacRuleDef['match']> } => !!r.match,
+  );
   for (const g of resolved.grants) {
     for (const rule of grantRules) {
       const perms = rule.match(g);
       if (perms.length === 0) continue;
       if (g.exempt) {
         let m = exemptHits.get(rule.id);
-        if (!m) exemptHits.set(rule.id, (m = new Map()));
+        if (!m) exemptHits.set(rule.id, (m = new Map<string, string[]>()));
         const list = m.get(g.subjectKey) ?? [];
         list.push(...perms);
         m.set(g.subjectKey, list);
         continue;
       }
       let m = hits.get(rule.id);
-      if (!m) hits.set(rule.id, (m = new Map()));
+      if (!m) hits.set(rule.id, (m = new Map<string, Hit[]>()));
       const list = m.get(g.subjectKey);
       if (list) list.push({ grant: g, perms });
       else m.set(g.subjectKey, [{ grant: g, perms }]);
@@ -247,8 +269,12 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         if (b) evidenceIds.add(bindingEvidence(b));
         evidenceIds.add(roleEvidence(h.grant.role));
       }
-      const shown = perms.slice(0, MAX_PERMS_IN_MESSAGE).join('; ') + (perms.length > MAX_PERMS_IN_MESSAGE ? `; +${perms.length - MAX_PERMS_IN_MESSAGE} more` : '');
-      const scope = namespaces.includes('*') ? 'cluster-wide' : `in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}`;
+      const shown =
+        perms.slice(0, MAX_PERMS_IN_MESSAGE).join('; ') +
+        (perms.length > MAX_PERMS_IN_MESSAGE ? `; +${perms.length - MAX_PERMS_IN_MESSAGE} more` : '');
+      const scope = namespaces.includes('*')
+        ? 'cluster-wide'
+        : `in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}`;
       const props: Record<string, Scalar> = {
         scope: namespaces.includes('*') ? 'cluster' : 'namespace',
         namespaces: namespaces.join(','),
@@ -271,7 +297,13 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       });
     }
     if (bySubject.size === 0 && complete) {
-      findings.push(passFinding(rule, `No subject outside the Kubernetes defaults holds this permission (${exempt.size} default subject${exempt.size === 1 ? '' : 's'} exempt).`, [whoCan]));
+      findings.push(
+        passFinding(
+          rule,
+          `No subject outside the Kubernetes defaults holds this permission (${exempt.size} default subject${exempt.size === 1 ? '' : 's'} exempt).`,
+          [whoCan],
+        ),
+      );
     }
   }
 
@@ -283,7 +315,9 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
     if (set) set.add(g.subjectKey);
     else boundTo.set(k, new Set([g.subjectKey]));
   }
-  const roleRules = RBAC_RULES.filter((r): r is RbacRuleDef & { matchPolicy: NonNullable<RbacRuleDef['matchPolicy']> } => !!r.matchPolicy);
+  const roleRules = RBAC_RULES.filter(
+    (r): r is RbacRuleDef & { matchPolicy: NonNullable<RbacRuleDef['matchPolicy']> } => !!r.matchPolicy,
+  );
   const sortedRoles = [...resolved.roles.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const rule of roleRules) {
     const offenders: { key: string; role: (typeof sortedRoles)[number][1]; matched: string[] }[] = [];
@@ -302,12 +336,22 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         view: 'who-can',
         rule: rule.id,
         permission: rule.title,
-        roles: offenders.map((o) => ({ role: o.key, rules: o.matched, boundTo: [...(boundTo.get(o.key) ?? [])].sort() })),
+        roles: offenders.map((o) => ({
+          role: o.key,
+          rules: o.matched,
+          boundTo: [...(boundTo.get(o.key) ?? [])].sort(),
+        })),
         kubernetesDefaults: { count: defaults.length, roles: defaults.slice(0, MAX_WHO_CAN_DEFAULTS) },
       },
     });
     for (const o of offenders) {
-      const ref = { kind: o.role.kind, name: o.role.meta.name, ...(o.role.kind === 'Role' && o.role.meta.namespace !== undefined ? { namespace: o.role.meta.namespace } : {}) };
+      const ref = {
+        kind: o.role.kind,
+        name: o.role.meta.name,
+        ...(o.role.kind === 'Role' && o.role.meta.namespace !== undefined
+          ? { namespace: o.role.meta.namespace }
+          : {}),
+      };
       const resource: ResourceRef = { ...ref };
       const subjects = [...(boundTo.get(o.key) ?? [])].sort();
       const where = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
@@ -327,7 +371,13 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       });
     }
     if (offenders.length === 0 && complete) {
-      findings.push(passFinding(rule, `No role outside the Kubernetes defaults uses this wildcard (${defaults.length} default role${defaults.length === 1 ? '' : 's'} exempt).`, [whoCan]));
+      findings.push(
+        passFinding(
+          rule,
+          `No role outside the Kubernetes defaults uses this wildcard (${defaults.length} default role${defaults.length === 1 ? '' : 's'} exempt).`,
+          [whoCan],
+        ),
+      );
     }
   }
 
@@ -344,7 +394,8 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
     if (p.serviceAccounts) {
       for (const s of b.subjects) {
         if (s.kind !== 'ServiceAccount' || exemption(b, s, []) !== undefined) continue;
-        if (!p.serviceAccounts.has(`${s.namespace ?? ''}/${s.name}`)) problems.push(`its subject ${subjectLabel(s)} does not exist`);
+        if (!p.serviceAccounts.has(`${s.namespace ?? ''}/${s.name}`))
+          problems.push(`its subject ${subjectLabel(s)} does not exist`);
       }
     }
     if (problems.length === 0) continue;
@@ -377,18 +428,26 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         serviceAccountsChecked: p.serviceAccounts !== undefined,
       },
     });
-    const saNote = p.serviceAccounts ? ' and every ServiceAccount subject exists' : ' (service accounts were not read, so ServiceAccount subjects were not checked)';
+    const saNote = p.serviceAccounts
+      ? ' and every ServiceAccount subject exists'
+      : ' (service accounts were not read, so ServiceAccount subjects were not checked)';
     findings.push(passFinding(dangling, `Every binding's roleRef resolves${saNote}.`, [summaryId]));
   }
 
   const notes: string[] = [];
   if (p.issues.length > 0) notes.push(...p.issues.slice(0, 20).map((i) => `skipped malformed object: ${i}`));
   if (!complete) notes.push('PASS findings withheld: the RBAC lists were empty or not read completely.');
-  if (!p.serviceAccounts) notes.push('Service accounts not read: dangling ServiceAccount subjects were not checked.');
+  if (!p.serviceAccounts)
+    notes.push('Service accounts not read: dangling ServiceAccount subjects were not checked.');
 
   const exemptGrants = resolved.grants.reduce((n, g) => n + (g.exempt ? 1 : 0), 0);
   const out: SourceOutput = {
-    findings: findings.sort(byKey((f) => `${f.ruleId}\u0000${f.status}\u0000${f.resource?.kind}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.name}`)),
+    findings: findings.sort(
+      byKey(
+        (f) =>
+          `${f.ruleId}\u0000${f.status}\u0000${f.resource?.kind}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.name}`,
+      ),
+    ),
     evidence: [...ev.map.values()].sort(byKey((e) => e.id)),
     inputs: [],
     stats: {

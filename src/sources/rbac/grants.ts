@@ -94,14 +94,16 @@ function isClusterInfoDiscovery(b: BindingObj, rules: PolicyRule[]): boolean {
 }
 
 export function exemption(b: BindingObj, s: Subject, rules: PolicyRule[]): string | undefined {
-  if (isDefaultObject(b.meta.labels)) return 'Kubernetes bootstrap policy (label kubernetes.io/bootstrapping=rbac-defaults)';
+  if (isDefaultObject(b.meta.labels))
+    return 'Kubernetes bootstrap policy (label kubernetes.io/bootstrapping=rbac-defaults)';
   if ((b.meta.name.startsWith('system:') || b.meta.name.startsWith('kubeadm:')) && isSystemSubject(s)) {
     return 'system binding for a Kubernetes component identity';
   }
   if (b.meta.name.startsWith('kubeadm:') && s.kind === 'Group' && s.name.startsWith('kubeadm:')) {
     return 'kubeadm binding for a kubeadm-owned group';
   }
-  if (isClusterInfoDiscovery(b, rules)) return 'kubeadm cluster-info discovery (read of ConfigMap kube-public/cluster-info)';
+  if (isClusterInfoDiscovery(b, rules))
+    return 'kubeadm cluster-info discovery (read of ConfigMap kube-public/cluster-info)';
   return undefined;
 }
 

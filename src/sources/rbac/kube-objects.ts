@@ -96,7 +96,8 @@ export function arr(v: unknown, path: string): unknown[] {
 export function strArr(v: unknown, path: string): string[] {
   const a = arr(v, path);
   for (let i = 0; i < a.length; i++) {
-    if (typeof a[i] !== 'string') throw new ParseIssue(`${path}[${i}]`, `expected string, got ${describe(a[i])}`);
+    if (typeof a[i] !== 'string')
+      throw new ParseIssue(`${path}[${i}]`, `expected string, got ${describe(a[i])}`);
   }
   return a as string[];
 }
@@ -170,7 +171,11 @@ export function parseAll<T>(
 }
 
 /** Drains a lister into an array (the sources hold a whole snapshot in memory to index it). */
-export async function collectList(list: Lister, d: ResourceDescriptor, signal?: AbortSignal): Promise<unknown[]> {
+export async function collectList(
+  list: Lister,
+  d: ResourceDescriptor,
+  signal?: AbortSignal,
+): Promise<unknown[]> {
   const out: unknown[] = [];
   for await (const item of list(d)) {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');

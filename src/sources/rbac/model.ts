@@ -70,7 +70,13 @@ export interface ServiceAccountObj {
 
 /** The RBAC lists the rbac source reads (the service-account list is optional: it sharpens dangling checks). */
 export const RBAC_RESOURCES = {
-  roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
+  roles: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'roles',
+    kind: 'Role',
+    namespaced: true,
+  },
   clusterRoles: {
     group: 'rbac.authorization.k8s.io',
     version: 'v1',
@@ -92,7 +98,13 @@ export const RBAC_RESOURCES = {
     kind: 'ClusterRoleBinding',
     namespaced: false,
   },
-  serviceAccounts: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  serviceAccounts: {
+    group: '',
+    version: 'v1',
+    plural: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+  },
 } as const satisfies Record<string, ResourceDescriptor>;
 
 export function parsePolicyRule(v: unknown, path: string): PolicyRule {
@@ -157,9 +169,10 @@ function parseRole(kind: 'Role' | 'ClusterRole') {
     };
     const agg = optRec(r['aggregationRule'], `${path}.aggregationRule`);
     if (agg) {
-      role.aggregationSelectors = arr(agg['clusterRoleSelectors'], `${path}.aggregationRule.clusterRoleSelectors`).map(
-        (s, i) => parseLabelSelector(s, `${path}.aggregationRule.clusterRoleSelectors[${i}]`),
-      );
+      role.aggregationSelectors = arr(
+        agg['clusterRoleSelectors'],
+        `${path}.aggregationRule.clusterRoleSelectors`,
+      ).map((s, i) => parseLabelSelector(s, `${path}.aggregationRule.clusterRoleSelectors[${i}]`));
     }
     return role;
   };
@@ -181,7 +194,7 @@ export function parseSubject(v: unknown, path: string, bindingNs: string | undef
   }
   if (kind === 'User') {
     const m = SA_USER.exec(name);
-    if (m) return { kind: 'ServiceAccount', namespace: m[1] as string, name: m[2] as string };
+    if (m) return { kind: 'ServiceAccount', namespace: m[1] ?? '', name: m[2] ?? '' };
     return { kind, name };
   }
   if (kind === 'Group') return { kind, name };
@@ -195,14 +208,19 @@ function parseBinding(kind: 'RoleBinding' | 'ClusterRoleBinding') {
     const rr = rec(r['roleRef'], `${path}.roleRef`);
     const refKind = str(rr['kind'], `${path}.roleRef.kind`);
     if (refKind !== 'Role' && refKind !== 'ClusterRole') {
-      throw new ParseIssue(`${path}.roleRef.kind`, `expected Role or ClusterRole, got ${JSON.stringify(refKind)}`);
+      throw new ParseIssue(
+        `${path}.roleRef.kind`,
+        `expected Role or ClusterRole, got ${JSON.stringify(refKind)}`,
+      );
     }
     const ns = kind === 'RoleBinding' ? meta.namespace : undefined;
     return {
       kind,
       meta,
       roleRef: { kind: refKind, name: str(rr['name'], `${path}.roleRef.name`) },
-      subjects: arr(r['subjects'], `${path}.subjects`).map((s, i) => parseSubject(s, `${path}.subjects[${i}]`, ns)),
+      subjects: arr(r['subjects'], `${path}.subjects`).map((s, i) =>
+        parseSubject(s, `${path}.subjects[${i}]`, ns),
+      ),
     };
   };
 }
@@ -220,10 +238,14 @@ export function parseServiceAccountObj(v: unknown, path: string): ServiceAccount
 
 /** `User:alice`, `Group:dev`, `ServiceAccount:ns/name`: the key findings are grouped by. */
 export function subjectKey(s: Subject): string {
-  return s.kind === 'ServiceAccount' ? `ServiceAccount:${s.namespace ?? ''}/${s.name}` : `${s.kind}:${s.name}`;
+  return s.kind === 'ServiceAccount'
+    ? `ServiceAccount:${s.namespace ?? ''}/${s.name}`
+    : `${s.kind}:${s.name}`;
 }
 
 /** How a subject reads in a sentence: `ServiceAccount ns/name`, `User alice`. */
 export function subjectLabel(s: Subject): string {
-  return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace ?? ''}/${s.name}` : `${s.kind} ${s.name}`;
+  return s.kind === 'ServiceAccount'
+    ? `ServiceAccount ${s.namespace ?? ''}/${s.name}`
+    : `${s.kind} ${s.name}`;
 }

@@ -39,7 +39,12 @@ function hasResource(list: readonly string[], res: string): boolean {
 }
 
 /** Permissions among verbs × (group, resources) this policy rule allows. */
-function allowed(r: PolicyRule, verbs: readonly string[], group: string, resources: readonly string[]): string[] {
+function allowed(
+  r: PolicyRule,
+  verbs: readonly string[],
+  group: string,
+  resources: readonly string[],
+): string[] {
   if (!has(r.apiGroups, group)) return [];
   const out: string[] = [];
   for (const res of resources) {
@@ -78,7 +83,8 @@ export const RBAC_RULES: readonly RbacRuleDef[] = [
     title: 'cluster-admin or * on * granted',
     severity: 'critical',
     risk: 'full control of the cluster (or of a namespace, for a RoleBinding)',
-    remediation: 'Bind a role scoped to the permissions the subject needs; reserve cluster-admin for break-glass use.',
+    remediation:
+      'Bind a role scoped to the permissions the subject needs; reserve cluster-admin for break-glass use.',
     match: (g) => {
       if (g.role.kind === 'ClusterRole' && g.role.name === 'cluster-admin') return ['cluster-admin'];
       return isFullAdmin(g.rule) ? ['* on *'] : [];
@@ -114,8 +120,13 @@ export const RBAC_RULES: readonly RbacRuleDef[] = [
     title: 'pods/exec, pods/attach or pods/portforward granted',
     severity: 'high',
     risk: 'running commands inside, attaching to, or tunnelling into running containers',
-    remediation: 'Remove create/get on pods/exec, pods/attach and pods/portforward from non-administrative roles.',
-    match: (g) => scoped(g.rule, allowed(g.rule, ['create', 'get'], '', ['pods/exec', 'pods/attach', 'pods/portforward'])),
+    remediation:
+      'Remove create/get on pods/exec, pods/attach and pods/portforward from non-administrative roles.',
+    match: (g) =>
+      scoped(
+        g.rule,
+        allowed(g.rule, ['create', 'get'], '', ['pods/exec', 'pods/attach', 'pods/portforward']),
+      ),
   },
   {
     id: 'rbac.escalate-bind-impersonate',
@@ -159,7 +170,8 @@ export const RBAC_RULES: readonly RbacRuleDef[] = [
     title: 'CertificateSigningRequest approval granted',
     severity: 'high',
     risk: 'approving client certificates, including ones for privileged identities',
-    remediation: 'Limit update on certificatesigningrequests/approval to the controller manager and administrators.',
+    remediation:
+      'Limit update on certificatesigningrequests/approval to the controller manager and administrators.',
     match: (g) =>
       allowed(g.rule, ['update', 'patch'], 'certificates.k8s.io', ['certificatesigningrequests/approval']),
   },
@@ -215,7 +227,8 @@ export const RBAC_RULES: readonly RbacRuleDef[] = [
     severity: 'medium',
     risk: 'permissions shared by every pod that does not name its own service account',
     remediation: 'Create a dedicated service account for the workload and bind the role to it.',
-    match: (g) => (g.subject.kind === 'ServiceAccount' && g.subject.name === 'default' ? [summary(g.rule)] : []),
+    match: (g) =>
+      g.subject.kind === 'ServiceAccount' && g.subject.name === 'default' ? [summary(g.rule)] : [],
   },
   {
     id: 'rbac.dangling-binding',

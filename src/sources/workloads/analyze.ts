@@ -82,7 +82,11 @@ function unitKey(kind: string, ns: string | undefined, name: string): string {
 }
 
 /** Analyzes workloads (pure). */
-export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Date }, opts: WorkloadsOptions = {}): SourceOutput {
+export function analyzeWorkloads(
+  objects: WorkloadObjects,
+  ctx: { now: () => Date },
+  opts: WorkloadsOptions = {},
+): SourceOutput {
   const collectedAt = ctx.now().toISOString();
   const systemNs = new Set(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES);
   const maxPods = opts.maxPodsInEvidence ?? 20;
@@ -98,7 +102,8 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
     ['cronJobs', 'CronJob', 'cronjobs'],
     ['replicationControllers', 'ReplicationController', 'replicationcontrollers'],
   ];
-  for (const [key, kind, label] of ctrlLists) controllers.push(...parseAll(objects[key], label, parseController(kind), issues));
+  for (const [key, kind, label] of ctrlLists)
+    controllers.push(...parseAll(objects[key], label, parseController(kind), issues));
 
   // Indexes: by uid and by kind/namespace/name (offline manifests often carry no uid).
   const byUid = new Map<string, ControllerObj>();
@@ -110,7 +115,8 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   const ownerOf = (meta: ObjectMeta): { kind: string; name: string; obj?: ControllerObj } | undefined => {
     const ref = meta.ownerReferences.find((o) => o.controller) ?? meta.ownerReferences[0];
     if (!ref) return undefined;
-    const obj = (ref.uid ? byUid.get(ref.uid) : undefined) ?? byName.get(unitKey(ref.kind, meta.namespace, ref.name));
+    const obj =
+      (ref.uid ? byUid.get(ref.uid) : undefined) ?? byName.get(unitKey(ref.kind, meta.namespace, ref.name));
     return obj ? { kind: obj.kind, name: obj.meta.name, obj } : { kind: ref.kind, name: ref.name };
   };
   const topOf = (c: ControllerObj): ControllerObj | { kind: string; name: string } => {
@@ -165,7 +171,8 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
 
   const sas = parseAll(objects.serviceAccounts, 'serviceaccounts', parseServiceAccount, issues);
   const saIndex = new Map<string, boolean | undefined>();
-  for (const sa of sas) saIndex.set(`${sa.meta.namespace ?? ''}/${sa.meta.name}`, sa.automountServiceAccountToken);
+  for (const sa of sas)
+    saIndex.set(`${sa.meta.namespace ?? ''}/${sa.meta.name}`, sa.automountServiceAccountToken);
   const sasKnown = objects.serviceAccounts !== undefined;
   const serviceAccountAutomount: CheckContext['serviceAccountAutomount'] = (ns, name) => {
     const k = `${ns ?? ''}/${name}`;
@@ -181,8 +188,10 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   const sortedUnits = [...units.values()].sort(byKey((u) => unitKey(u.kind, u.namespace, u.name)));
   for (const u of sortedUnits) {
     const specs: { spec: PodSpecView; source: string; prefix: string; pod?: string }[] = [];
-    if (u.controller?.spec) specs.push({ spec: u.controller.spec, source: 'template', prefix: u.controller.specPath });
-    for (const p of u.pods) specs.push({ spec: p.spec, source: `pod ${p.meta.name}`, prefix: 'spec', pod: p.meta.name });
+    if (u.controller?.spec)
+      specs.push({ spec: u.controller.spec, source: 'template', prefix: u.controller.specPath });
+    for (const p of u.pods)
+      specs.push({ spec: p.spec, source: `pod ${p.meta.name}`, prefix: 'spec', pod: p.meta.name });
     if (specs.length === 0) continue;
     assessedUnits++;
     const cctx: CheckContext = { serviceAccountAutomount, namespace: u.namespace };
@@ -192,7 +201,18 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
         const v = check.check(s.spec, cctx);
         if (v.length === 0) continue;
         let h = hits.get(check.id);
-        if (!h) hits.set(check.id, (h = { fields: [], fieldCount: 0, pods: [], podCount: 0, containers: new Set(), templateFailed: false }));
+        if (!h)
+          hits.set(
+            check.id,
+            (h = {
+              fields: [],
+              fieldCount: 0,
+              pods: [],
+              podCount: 0,
+              containers: new Set(),
+              templateFailed: false,
+            }),
+          );
         if (s.pod !== undefined) {
           h.podCount++;
           if (h.pods.length < maxPods) h.pods.push(s.pod);
@@ -216,11 +236,15 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
 
   const nsResult = analyzeNamespaces(
     {
-      namespaces: objects.namespaces ? parseAll(objects.namespaces, 'namespaces', parseNamespace, issues) : undefined,
+      namespaces: objects.namespaces
+        ? parseAll(objects.namespaces, 'namespaces', parseNamespace, issues)
+        : undefined,
       networkPolicies: objects.networkPolicies
         ? parseAll(objects.networkPolicies, 'networkpolicies', parseNetworkPolicy, issues)
         : undefined,
-      limitRanges: objects.limitRanges ? parseAll(objects.limitRanges, 'limitranges', parseMetaOnly, issues) : undefined,
+      limitRanges: objects.limitRanges
+        ? parseAll(objects.limitRanges, 'limitranges', parseMetaOnly, issues)
+        : undefined,
       resourceQuotas: objects.resourceQuotas
         ? parseAll(objects.resourceQuotas, 'resourcequotas', parseMetaOnly, issues)
         : undefined,
@@ -238,7 +262,8 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   if (complete && assessedUnits > 0) {
     for (const r of podRules) {
       if (r.id === 'workloads.sa-token-automount' && !sasKnown) continue;
-      if (!failedRules.has(r.id)) findings.push(
+      if (!failedRules.has(r.id))
+        findings.push(
           passFinding(
             r,
             `No workload of the ${assessedUnits} assessed violates this rule.`,
@@ -268,7 +293,8 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
   const notes: string[] = [...nsResult.notes];
   if (issues.length > 0) notes.push(...issues.slice(0, 20).map((i) => `skipped malformed object: ${i}`));
   if (!complete) notes.push('PASS findings withheld: some objects could not be parsed.');
-  if (assessedUnits === 0) notes.push('No pods or workload controllers were read: pod-level rules did not run.');
+  if (assessedUnits === 0)
+    notes.push('No pods or workload controllers were read: pod-level rules did not run.');
   if (!sasKnown) {
     notes.push(
       'Service accounts not read: pods that leave automountServiceAccountToken unset were not judged, and workloads.sa-token-automount has no PASS.',
@@ -277,7 +303,10 @@ export function analyzeWorkloads(objects: WorkloadObjects, ctx: { now: () => Dat
 
   const out: SourceOutput = {
     findings: findings.sort(
-      byKey((f) => `${f.ruleId}\u0000${f.status}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.kind}\u0000${f.resource?.name}`),
+      byKey(
+        (f) =>
+          `${f.ruleId}\u0000${f.status}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.kind}\u0000${f.resource?.name}`,
+      ),
     ),
     evidence: [...evidence.values()].sort(byKey((e) => e.id)),
     inputs: [],
@@ -305,8 +334,15 @@ function addFields(h: RuleHits, v: Violation[], prefix: string, source: string):
     if (x.container !== undefined) h.containers.add(x.container);
     h.fieldCount++;
     // Pods of one controller usually repeat the template: keep each distinct (path, value) once.
-    const path = x.path.startsWith('metadata.') ? (prefix === 'spec' ? x.path : prefix.replace(/spec$/, '') + x.path) : `${prefix}.${x.path}`;
-    if (h.fields.length < MAX_FIELDS_IN_EVIDENCE && !h.fields.some((f) => f.path === path && f.value === x.value)) {
+    const path = x.path.startsWith('metadata.')
+      ? prefix === 'spec'
+        ? x.path
+        : prefix.replace(/spec$/, '') + x.path
+      : `${prefix}.${x.path}`;
+    if (
+      h.fields.length < MAX_FIELDS_IN_EVIDENCE &&
+      !h.fields.some((f) => f.path === path && f.value === x.value)
+    ) {
       h.fields.push({ path, value: x.value, source });
     }
   }
@@ -357,7 +393,11 @@ function unitFinding(
       ...(u.namespace !== undefined ? { namespace: u.namespace } : {}),
       rule: check.id,
       // Only setting values are quoted (never env values); strings still pass through redaction.
-      fields: h.fields.map((f) => ({ path: f.path, value: typeof f.value === 'string' ? redactText(f.value) : f.value, from: f.source })),
+      fields: h.fields.map((f) => ({
+        path: f.path,
+        value: typeof f.value === 'string' ? redactText(f.value) : f.value,
+        from: f.source,
+      })),
       ...(h.fieldCount > h.fields.length ? { moreFields: h.fieldCount - h.fields.length } : {}),
       pods: { total: u.pods.length, affected: h.podCount, names: h.pods },
     },
@@ -365,7 +405,10 @@ function unitFinding(
   const first = h.fields[0];
   const containers = [...h.containers].sort();
   const where = u.namespace !== undefined ? `${u.namespace}/${u.name}` : u.name;
-  const podNote = u.kind === 'Pod' ? '' : ` (${h.podCount} of ${u.pods.length} pod${u.pods.length === 1 ? '' : 's'} affected${h.templateFailed ? ', and its pod template' : ''})`;
+  const podNote =
+    u.kind === 'Pod'
+      ? ''
+      : ` (${h.podCount} of ${u.pods.length} pod${u.pods.length === 1 ? '' : 's'} affected${h.templateFailed ? ', and its pod template' : ''})`;
   const props: Record<string, Scalar> = {
     systemNamespace: isSystem,
     level: check.level,
@@ -393,14 +436,24 @@ function unitFinding(
 function defaultNsFinding(u: Unit, collectedAt: string, evidence: Map<string, Evidence>): Finding {
   const resource = resourceOf(u);
   const path = unitPath(u);
-  const evId = stableId('evidence', 'workloads', DEFAULT_NS_RULE.id, path ?? unitKey(u.kind, u.namespace, u.name));
+  const evId = stableId(
+    'evidence',
+    'workloads',
+    DEFAULT_NS_RULE.id,
+    path ?? unitKey(u.kind, u.namespace, u.name),
+  );
   evidence.set(evId, {
     id: evId,
     source: 'workloads',
     kind: 'api-object',
     collectedAt,
     locator: path ? { apiPath: path } : {},
-    excerpt: { kind: u.kind, name: u.name, namespace: u.namespace, fields: [{ path: 'metadata.namespace', value: 'default' }] },
+    excerpt: {
+      kind: u.kind,
+      name: u.name,
+      namespace: u.namespace,
+      fields: [{ path: 'metadata.namespace', value: 'default' }],
+    },
   });
   return {
     id: findingId(DEFAULT_NS_RULE.id, resource),

@@ -73,7 +73,13 @@ export const RESTRICTED_VOLUME_TYPES = new Set([
   'secret',
 ]);
 
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+const SELINUX_TYPES = new Set([
+  '',
+  'container_t',
+  'container_init_t',
+  'container_kvm_t',
+  'container_engine_t',
+]);
 
 const cpath = (c: ContainerSpec, rest: string): string => `${c.group}[${c.index}].${rest}`;
 
@@ -82,7 +88,10 @@ function capName(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
-function eachContainer(s: PodSpecView, f: (c: ContainerSpec, sc: SecurityContext) => Violation | Violation[] | undefined): Violation[] {
+function eachContainer(
+  s: PodSpecView,
+  f: (c: ContainerSpec, sc: SecurityContext) => Violation | Violation[] | undefined,
+): Violation[] {
   const out: Violation[] = [];
   for (const c of s.containers) {
     const v = f(c, c.sc ?? {});
@@ -123,7 +132,9 @@ export const POD_CHECKS: readonly PodCheck[] = [
     remediation: 'Remove securityContext.privileged (or set it to false).',
     check: (s) =>
       eachContainer(s, (c, sc) =>
-        sc.privileged === true ? { path: cpath(c, 'securityContext.privileged'), value: true, container: c.name } : undefined,
+        sc.privileged === true
+          ? { path: cpath(c, 'securityContext.privileged'), value: true, container: c.name }
+          : undefined,
       ),
   },
   {
@@ -157,7 +168,9 @@ export const POD_CHECKS: readonly PodCheck[] = [
     level: 'baseline',
     remediation: 'Replace hostPath volumes with persistent volumes, emptyDir or projected volumes.',
     check: (s) =>
-      s.volumes.filter((v) => v.type === 'hostPath').map((v) => ({ path: `volumes[${v.index}].hostPath.path`, value: v.hostPath ?? '' })),
+      s.volumes
+        .filter((v) => v.type === 'hostPath')
+        .map((v) => ({ path: `volumes[${v.index}].hostPath.path`, value: v.hostPath ?? '' })),
   },
   {
     id: 'workloads.hostport',
@@ -166,14 +179,17 @@ export const POD_CHECKS: readonly PodCheck[] = [
     level: 'baseline',
     remediation: 'Remove hostPort; expose the container through a Service.',
     check: (s) =>
-      eachContainer(s, (c) => c.hostPorts.map((p) => ({ path: cpath(c, p.path), value: p.port, container: c.name }))),
+      eachContainer(s, (c) =>
+        c.hostPorts.map((p) => ({ path: cpath(c, p.path), value: p.port, container: c.name })),
+      ),
   },
   {
     id: 'workloads.capabilities-baseline',
     title: 'Capabilities added beyond the baseline set',
     severity: 'high',
     level: 'baseline',
-    remediation: 'Remove added capabilities outside the Pod Security Standards baseline list (e.g. SYS_ADMIN, NET_RAW).',
+    remediation:
+      'Remove added capabilities outside the Pod Security Standards baseline list (e.g. SYS_ADMIN, NET_RAW).',
     check: (s) =>
       eachContainer(s, (c, sc) =>
         (sc.capabilities?.add ?? []).flatMap((cap, i) =>
@@ -194,11 +210,19 @@ export const POD_CHECKS: readonly PodCheck[] = [
         const out: Violation[] = [];
         const drop = sc.capabilities?.drop ?? [];
         if (!drop.some((x) => capName(x) === 'ALL')) {
-          out.push({ path: cpath(c, 'securityContext.capabilities.drop'), value: drop.length ? drop.join(',') : null, container: c.name });
+          out.push({
+            path: cpath(c, 'securityContext.capabilities.drop'),
+            value: drop.length ? drop.join(',') : null,
+            container: c.name,
+          });
         }
         (sc.capabilities?.add ?? []).forEach((cap, i) => {
           if (capName(cap) !== 'NET_BIND_SERVICE') {
-            out.push({ path: cpath(c, `securityContext.capabilities.add[${i}]`), value: cap, container: c.name });
+            out.push({
+              path: cpath(c, `securityContext.capabilities.add[${i}]`),
+              value: cap,
+              container: c.name,
+            });
           }
         });
         return out;
@@ -215,10 +239,18 @@ export const POD_CHECKS: readonly PodCheck[] = [
         const drop = (sc.capabilities?.drop ?? []).map(capName);
         const added = (sc.capabilities?.add ?? []).map(capName);
         if (added.includes('NET_RAW') || added.includes('ALL')) {
-          return { path: cpath(c, 'securityContext.capabilities.add'), value: (sc.capabilities?.add ?? []).join(','), container: c.name };
+          return {
+            path: cpath(c, 'securityContext.capabilities.add'),
+            value: (sc.capabilities?.add ?? []).join(','),
+            container: c.name,
+          };
         }
         if (drop.includes('ALL') || drop.includes('NET_RAW')) return undefined;
-        return { path: cpath(c, 'securityContext.capabilities.drop'), value: drop.length ? drop.join(',') : null, container: c.name };
+        return {
+          path: cpath(c, 'securityContext.capabilities.drop'),
+          value: drop.length ? drop.join(',') : null,
+          container: c.name,
+        };
       }),
   },
   {
@@ -231,7 +263,11 @@ export const POD_CHECKS: readonly PodCheck[] = [
       eachContainer(s, (c, sc) =>
         sc.allowPrivilegeEscalation === false
           ? undefined
-          : { path: cpath(c, 'securityContext.allowPrivilegeEscalation'), value: sc.allowPrivilegeEscalation ?? null, container: c.name },
+          : {
+              path: cpath(c, 'securityContext.allowPrivilegeEscalation'),
+              value: sc.allowPrivilegeEscalation ?? null,
+              container: c.name,
+            },
       ),
   },
   {
@@ -245,7 +281,8 @@ export const POD_CHECKS: readonly PodCheck[] = [
       if (s.sc?.runAsUser === 0) out.push({ path: 'securityContext.runAsUser', value: 0 });
       for (const c of s.containers) {
         const sc = c.sc ?? {};
-        if (sc.runAsUser === 0) out.push({ path: cpath(c, 'securityContext.runAsUser'), value: 0, container: c.name });
+        if (sc.runAsUser === 0)
+          out.push({ path: cpath(c, 'securityContext.runAsUser'), value: 0, container: c.name });
         const nonRoot = sc.runAsNonRoot ?? s.sc?.runAsNonRoot;
         if (nonRoot !== true) {
           // Point at the field that decided: the container's, else the pod's, else the (absent) container field.
@@ -273,15 +310,18 @@ export const POD_CHECKS: readonly PodCheck[] = [
       if (podAnn !== undefined && !legacySeccompOk(podAnn)) {
         out.push({ path: 'metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]', value: podAnn });
       }
-      const podOk = seccompOk(podType) || (podType === undefined && podAnn !== undefined && legacySeccompOk(podAnn));
+      const podOk =
+        seccompOk(podType) || (podType === undefined && podAnn !== undefined && legacySeccompOk(podAnn));
       for (const c of s.containers) {
         const t = c.sc?.seccompProfile?.type;
         const annKey = `container.seccomp.security.alpha.kubernetes.io/${c.name}`;
         const ann = s.annotations[annKey];
         if (t !== undefined) {
-          if (!seccompOk(t)) out.push({ path: cpath(c, 'securityContext.seccompProfile.type'), value: t, container: c.name });
+          if (!seccompOk(t))
+            out.push({ path: cpath(c, 'securityContext.seccompProfile.type'), value: t, container: c.name });
         } else if (ann !== undefined) {
-          if (!legacySeccompOk(ann)) out.push({ path: `metadata.annotations[${annKey}]`, value: ann, container: c.name });
+          if (!legacySeccompOk(ann))
+            out.push({ path: `metadata.annotations[${annKey}]`, value: ann, container: c.name });
         } else if (!podOk && podType !== 'Unconfined') {
           out.push({ path: cpath(c, 'securityContext.seccompProfile.type'), value: null, container: c.name });
         }
@@ -297,10 +337,15 @@ export const POD_CHECKS: readonly PodCheck[] = [
     remediation: 'Remove the unconfined AppArmor profile (use RuntimeDefault or a Localhost profile).',
     check: (s) => {
       const out: Violation[] = [];
-      if (s.sc?.appArmorProfile?.type === 'Unconfined') out.push({ path: 'securityContext.appArmorProfile.type', value: 'Unconfined' });
+      if (s.sc?.appArmorProfile?.type === 'Unconfined')
+        out.push({ path: 'securityContext.appArmorProfile.type', value: 'Unconfined' });
       for (const c of s.containers) {
         if (c.sc?.appArmorProfile?.type === 'Unconfined') {
-          out.push({ path: cpath(c, 'securityContext.appArmorProfile.type'), value: 'Unconfined', container: c.name });
+          out.push({
+            path: cpath(c, 'securityContext.appArmorProfile.type'),
+            value: 'Unconfined',
+            container: c.name,
+          });
         }
       }
       for (const [k, v] of Object.entries(s.annotations)) {
@@ -364,9 +409,12 @@ export const POD_CHECKS: readonly PodCheck[] = [
     title: 'Volume type outside the restricted set',
     severity: 'low',
     level: 'restricted',
-    remediation: 'Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes.',
+    remediation:
+      'Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes.',
     check: (s) =>
-      s.volumes.filter((v) => !RESTRICTED_VOLUME_TYPES.has(v.type)).map((v) => ({ path: `volumes[${v.index}].${v.type}`, value: v.name })),
+      s.volumes
+        .filter((v) => !RESTRICTED_VOLUME_TYPES.has(v.type))
+        .map((v) => ({ path: `volumes[${v.index}].${v.type}`, value: v.name })),
   },
   {
     id: 'workloads.windows-hostprocess',
@@ -376,10 +424,15 @@ export const POD_CHECKS: readonly PodCheck[] = [
     remediation: 'Remove securityContext.windowsOptions.hostProcess.',
     check: (s) => {
       const out: Violation[] = [];
-      if (s.sc?.windowsHostProcess === true) out.push({ path: 'securityContext.windowsOptions.hostProcess', value: true });
+      if (s.sc?.windowsHostProcess === true)
+        out.push({ path: 'securityContext.windowsOptions.hostProcess', value: true });
       for (const c of s.containers) {
         if (c.sc?.windowsHostProcess === true) {
-          out.push({ path: cpath(c, 'securityContext.windowsOptions.hostProcess'), value: true, container: c.name });
+          out.push({
+            path: cpath(c, 'securityContext.windowsOptions.hostProcess'),
+            value: true,
+            container: c.name,
+          });
         }
       }
       return out;
@@ -390,12 +443,17 @@ export const POD_CHECKS: readonly PodCheck[] = [
     title: 'Root filesystem writable',
     severity: 'low',
     level: 'hardening',
-    remediation: 'Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where writes are needed.',
+    remediation:
+      'Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where writes are needed.',
     check: (s) =>
       eachContainer(s, (c, sc) =>
         sc.readOnlyRootFilesystem === true
           ? undefined
-          : { path: cpath(c, 'securityContext.readOnlyRootFilesystem'), value: sc.readOnlyRootFilesystem ?? null, container: c.name },
+          : {
+              path: cpath(c, 'securityContext.readOnlyRootFilesystem'),
+              value: sc.readOnlyRootFilesystem ?? null,
+              container: c.name,
+            },
       ),
   },
   {
@@ -410,7 +468,8 @@ export const POD_CHECKS: readonly PodCheck[] = [
         if (c.group === 'ephemeralContainers') return undefined;
         const out: Violation[] = [];
         for (const r of ['cpu', 'memory']) {
-          if (c.limits[r] === undefined) out.push({ path: cpath(c, `resources.limits.${r}`), value: null, container: c.name });
+          if (c.limits[r] === undefined)
+            out.push({ path: cpath(c, `resources.limits.${r}`), value: null, container: c.name });
         }
         return out;
       }),
@@ -435,7 +494,8 @@ export const POD_CHECKS: readonly PodCheck[] = [
     title: 'Image not pinned by digest',
     severity: 'low',
     level: 'hardening',
-    remediation: 'Reference images by digest (image@sha256:...) so the running code cannot change under the tag.',
+    remediation:
+      'Reference images by digest (image@sha256:...) so the running code cannot change under the tag.',
     check: (s) =>
       eachContainer(s, (c) =>
         c.image !== undefined && parseImage(c.image).digest === undefined
@@ -464,10 +524,12 @@ export const POD_CHECKS: readonly PodCheck[] = [
     title: 'Service account token automounted',
     severity: 'low',
     level: 'hardening',
-    remediation: 'Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the API.',
+    remediation:
+      'Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the API.',
     check: (s, ctx) => {
       if (s.automountServiceAccountToken === false) return [];
-      if (s.automountServiceAccountToken === true) return [{ path: 'automountServiceAccountToken', value: true }];
+      if (s.automountServiceAccountToken === true)
+        return [{ path: 'automountServiceAccountToken', value: true }];
       const sa = ctx.serviceAccountAutomount(ctx.namespace, s.serviceAccountName);
       // ServiceAccounts not read: the pod's own unset field decides nothing, so no claim either way
       // (the analyzer withholds this rule's PASS and says why).

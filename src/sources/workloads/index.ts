@@ -45,12 +45,16 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
           { cause: err },
         );
       }
-      const raw: WorkloadsRaw = { pods, readNotes: [], inputs: [{ path: listPath(WORKLOAD_RESOURCES.pods), format: 'kubernetes-list' }] };
-      for (const key of Object.keys(WORKLOAD_RESOURCES) as (keyof typeof WORKLOAD_RESOURCES)[]) {
-        if (key === 'pods') continue;
-        const d = WORKLOAD_RESOURCES[key as OptionalKey];
+      const raw: WorkloadsRaw = {
+        pods,
+        readNotes: [],
+        inputs: [{ path: listPath(WORKLOAD_RESOURCES.pods), format: 'kubernetes-list' }],
+      };
+      const optional = Object.keys(WORKLOAD_RESOURCES).filter((k): k is OptionalKey => k !== 'pods');
+      for (const key of optional) {
+        const d = WORKLOAD_RESOURCES[key];
         try {
-          raw[key as OptionalKey] = await collectList(list, d, ctx.signal);
+          raw[key] = await collectList(list, d, ctx.signal);
           raw.inputs.push({ path: listPath(d), format: 'kubernetes-list' });
         } catch (err) {
           // Left undefined: the rules needing this list report that they did not run (never a pass).

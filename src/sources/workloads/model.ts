@@ -259,11 +259,15 @@ export function parsePodSpec(v: unknown, path: string, annotations: Record<strin
   const r = rec(v, path);
   const containers: ContainerSpec[] = [];
   for (const group of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
-    arr(r[group], `${path}.${group}`).forEach((c, i) => containers.push(parseContainer(group, i, c, `${path}.${group}[${i}]`)));
+    arr(r[group], `${path}.${group}`).forEach((c, i) =>
+      containers.push(parseContainer(group, i, c, `${path}.${group}[${i}]`)),
+    );
   }
   const volumes: VolumeSpec[] = arr(r['volumes'], `${path}.volumes`).map((x, i) => {
     const vr = rec(x, `${path}.volumes[${i}]`);
-    const type = Object.keys(vr).find((k) => !VOLUME_META_KEYS.has(k) && vr[k] !== null && vr[k] !== undefined) ?? 'unknown';
+    const type =
+      Object.keys(vr).find((k) => !VOLUME_META_KEYS.has(k) && vr[k] !== null && vr[k] !== undefined) ??
+      'unknown';
     const vol: VolumeSpec = { index: i, name: str(vr['name'], `${path}.volumes[${i}].name`), type };
     if (type === 'hostPath') {
       const hp = rec(vr['hostPath'], `${path}.volumes[${i}].hostPath`);
@@ -296,17 +300,26 @@ export function parsePod(v: unknown, path: string): PodObj {
   return { meta, spec: parsePodSpec(r['spec'], `${path}.spec`, meta.annotations) };
 }
 
-function templateAt(r: Rec, segments: string[], path: string): { spec?: PodSpecView; specPath: string; annotationsPath: string } {
+function templateAt(
+  r: Rec,
+  segments: string[],
+  path: string,
+): { spec?: PodSpecView; specPath: string; annotationsPath: string } {
   let cur: unknown = r;
   let p = path;
   for (const s of segments) {
-    if (!isRec(cur)) return { specPath: `${segments.join('.')}.spec`, annotationsPath: `${segments.join('.')}.metadata.annotations` };
+    if (!isRec(cur))
+      return {
+        specPath: `${segments.join('.')}.spec`,
+        annotationsPath: `${segments.join('.')}.metadata.annotations`,
+      };
     cur = cur[s];
     p = `${p}.${s}`;
   }
   const rel = segments.join('.');
   const tpl = optRec(cur, p);
-  if (!tpl || tpl['spec'] === undefined) return { specPath: `${rel}.spec`, annotationsPath: `${rel}.metadata.annotations` };
+  if (!tpl || tpl['spec'] === undefined)
+    return { specPath: `${rel}.spec`, annotationsPath: `${rel}.metadata.annotations` };
   const tmeta = optRec(tpl['metadata'], `${p}.metadata`);
   const ann = tmeta ? strMap(tmeta['annotations'], `${p}.metadata.annotations`) : {};
   return {

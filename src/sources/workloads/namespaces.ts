@@ -66,7 +66,11 @@ function countBy(list: { meta: ObjectMeta }[] | undefined): Map<string, number> 
   return m;
 }
 
-export function analyzeNamespaces(inp: Inputs, systemNs: ReadonlySet<string>, collectedAt: string): NamespaceResult {
+export function analyzeNamespaces(
+  inp: Inputs,
+  systemNs: ReadonlySet<string>,
+  collectedAt: string,
+): NamespaceResult {
   const res: NamespaceResult = { findings: [], evidence: [], notes: [], assessed: 0, ran: new Set() };
   if (!inp.namespaces) {
     res.notes.push('Namespaces not read: namespace rules did not run.');
@@ -92,11 +96,18 @@ export function analyzeNamespaces(inp: Inputs, systemNs: ReadonlySet<string>, co
   const limits = countBy(inp.limitRanges);
   const quotas = countBy(inp.resourceQuotas);
 
-  const sorted = [...inp.namespaces].sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
+  const sorted = [...inp.namespaces].sort((a, b) =>
+    a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0,
+  );
   for (const ns of sorted) {
     const name = ns.meta.name;
     const isSystem = systemNs.has(name);
-    const fail = (ruleId: string, message: string, fields: { path: string; value: Scalar }[], props: Record<string, Scalar>): void => {
+    const fail = (
+      ruleId: string,
+      message: string,
+      fields: { path: string; value: Scalar }[],
+      props: Record<string, Scalar>,
+    ): void => {
       const check = checks.get(ruleId) as NamespaceCheckDef;
       const path = apiPath(WORKLOAD_RESOURCES.namespaces, name);
       const evId = stableId('evidence', 'workloads', ruleId, path);
@@ -139,8 +150,12 @@ export function analyzeNamespaces(inp: Inputs, systemNs: ReadonlySet<string>, co
       if (list.length === 0) {
         fail('workloads.namespace-network-policy', 'no NetworkPolicy', [], { networkPolicies: 0 });
       } else {
-        const denyIn = list.some((p) => p.selectsAll && p.policyTypes.includes('Ingress') && p.ingressRules === 0);
-        const denyOut = list.some((p) => p.selectsAll && p.policyTypes.includes('Egress') && p.egressRules === 0);
+        const denyIn = list.some(
+          (p) => p.selectsAll && p.policyTypes.includes('Ingress') && p.ingressRules === 0,
+        );
+        const denyOut = list.some(
+          (p) => p.selectsAll && p.policyTypes.includes('Egress') && p.egressRules === 0,
+        );
         if (!denyIn || !denyOut) {
           const missing = [denyIn ? '' : 'ingress', denyOut ? '' : 'egress'].filter(Boolean).join(' and ');
           fail('workloads.namespace-default-deny', `no default-deny NetworkPolicy for ${missing}`, [], {
@@ -155,8 +170,13 @@ export function analyzeNamespaces(inp: Inputs, systemNs: ReadonlySet<string>, co
       const lr = limits.get(name) ?? 0;
       const rq = quotas.get(name) ?? 0;
       if (lr === 0 || rq === 0) {
-        const missing = [rq === 0 ? 'ResourceQuota' : '', lr === 0 ? 'LimitRange' : ''].filter(Boolean).join(' and ');
-        fail('workloads.namespace-resource-policy', `no ${missing}`, [], { limitRanges: lr, resourceQuotas: rq });
+        const missing = [rq === 0 ? 'ResourceQuota' : '', lr === 0 ? 'LimitRange' : '']
+          .filter(Boolean)
+          .join(' and ');
+        fail('workloads.namespace-resource-policy', `no ${missing}`, [], {
+          limitRanges: lr,
+          resourceQuotas: rq,
+        });
       }
     }
   }

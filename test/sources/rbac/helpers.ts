@@ -29,7 +29,10 @@ export function loadObjects(file: string): Record<string, unknown>[] {
     if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (Array.isArray(o['items']) && (o['kind'] === 'List' || String(o['kind'] ?? '').endsWith('List') || !o['kind'])) {
+      if (
+        Array.isArray(o['items']) &&
+        (o['kind'] === undefined || (typeof o['kind'] === 'string' && o['kind'].endsWith('List')))
+      ) {
         (o['items'] as unknown[]).forEach(visit);
       } else if (typeof o['kind'] === 'string') out.push(o);
     }

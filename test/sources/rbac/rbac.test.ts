@@ -43,20 +43,33 @@ test('every rule fires on its hand-written positive fixture, for the expected su
   const fails = out.findings.filter((f) => f.status === 'fail');
   for (const [rule, kind, name, ns] of EXPECTED) {
     const hit = fails.find(
-      (f) => f.ruleId === rule && f.resource?.kind === kind && f.resource.name === name && f.resource.namespace === ns,
+      (f) =>
+        f.ruleId === rule &&
+        f.resource?.kind === kind &&
+        f.resource.name === name &&
+        f.resource.namespace === ns,
     );
     t.truthy(hit, `${rule} for ${kind} ${ns ?? ''}/${name}`);
   }
-  t.deepEqual([...new Set(fails.map((f) => f.ruleId))].sort(), [...RBAC_RULE_IDS].sort(), 'every rule has a positive case');
+  t.deepEqual(
+    [...new Set(fails.map((f) => f.ruleId))].sort(),
+    [...RBAC_RULE_IDS].sort(),
+    'every rule has a positive case',
+  );
   // No rule fires with a PASS when it also failed.
   for (const id of RBAC_RULE_IDS) {
-    t.false(out.findings.some((f) => f.ruleId === id && f.status === 'pass'), id);
+    t.false(
+      out.findings.some((f) => f.ruleId === id && f.status === 'pass'),
+      id,
+    );
   }
 });
 
 test('one finding per (rule, subject): alice (cluster-admin) is one finding per rule however many rules match', (t) => {
   const out = analyzeRbac(rbacObjects(violations, true), fixedNow);
-  const keys = out.findings.map((f) => `${f.ruleId}|${f.resource?.kind}|${f.resource?.namespace}|${f.resource?.name}`);
+  const keys = out.findings.map(
+    (f) => `${f.ruleId}|${f.resource?.kind}|${f.resource?.namespace}|${f.resource?.name}`,
+  );
   t.is(new Set(keys).size, keys.length);
   t.is(new Set(out.findings.map((f) => f.id)).size, out.findings.length);
   const alice = out.findings.filter((f) => f.resource?.name === 'alice').map((f) => f.ruleId);
@@ -66,29 +79,44 @@ test('one finding per (rule, subject): alice (cluster-admin) is one finding per 
 
 test('evidence: binding and role api-objects with API paths, and a who-can view', (t) => {
   const out = analyzeRbac(rbacObjects(violations, true), fixedNow);
-  const f = out.findings.find((x) => x.ruleId === 'rbac.cluster-admin-binding' && x.resource?.name === 'alice');
+  const f = out.findings.find(
+    (x) => x.ruleId === 'rbac.cluster-admin-binding' && x.resource?.name === 'alice',
+  );
   t.truthy(f);
   const ev = out.evidence.filter((e) => f?.evidenceIds.includes(e.id));
-  const paths = ev.map((e) => e.locator.apiPath).filter(Boolean).sort();
+  const paths = ev
+    .map((e) => e.locator.apiPath)
+    .filter(Boolean)
+    .sort();
   t.deepEqual(paths, [
     '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/alice-admin',
     '/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin',
   ]);
   t.true(ev.every((e) => e.kind === 'api-object' || e.kind === 'derived'));
-  const whoCan = ev.find((e) => e.kind === 'derived') as { excerpt: { subjects: { subject: string }[] } } | undefined;
+  const whoCan = ev.find((e) => e.kind === 'derived') as
+    { excerpt: { subjects: { subject: string }[] } } | undefined;
   t.truthy(whoCan);
   t.true(whoCan?.excerpt.subjects.some((s) => s.subject === 'User:alice'));
   for (const e of out.evidence) t.is(e.collectedAt, '2026-11-23T12:00:00.000Z');
-  const rb = out.evidence.find((e) => e.locator.apiPath === '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/read-secrets');
+  const rb = out.evidence.find(
+    (e) =>
+      e.locator.apiPath === '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/read-secrets',
+  );
   t.truthy(rb, 'RoleBinding path is namespaced');
 });
 
 test('negative fixture: least-privilege grants and aggregation raise no failing finding and every rule passes', (t) => {
   const out = analyzeRbac(rbacObjects(loadObjects(fixture('rbac', 'clean.yaml')), true), fixedNow);
-  t.deepEqual(out.findings.filter((f) => f.status !== 'pass').map((f) => f.ruleId), []);
+  t.deepEqual(
+    out.findings.filter((f) => f.status !== 'pass').map((f) => f.ruleId),
+    [],
+  );
   t.deepEqual(out.findings.map((f) => f.ruleId).sort(), [...RBAC_RULE_IDS].sort());
   for (const f of out.findings) t.deepEqual(f.resource, { kind: 'Cluster', name: 'rbac' });
-  t.true(out.findings.every((f) => f.evidenceIds.length > 0), 'passes cite evidence');
+  t.true(
+    out.findings.every((f) => f.evidenceIds.length > 0),
+    'passes cite evidence',
+  );
 });
 
 test('ClusterRole aggregation: a secret-reading role aggregated in is attributed to the binding subject', (t) => {
@@ -101,12 +129,18 @@ test('ClusterRole aggregation: a secret-reading role aggregated in is attributed
   });
   const out = analyzeRbac(rbacObjects(objs, true), fixedNow);
   const hits = out.findings.filter((f) => f.ruleId === 'rbac.secrets-read' && f.status === 'fail');
-  t.deepEqual(hits.map((f) => `${f.resource?.kind}:${f.resource?.name}`).sort(), ['Group:shop-devs', 'ServiceAccount:frontend']);
+  t.deepEqual(hits.map((f) => `${f.resource?.kind}:${f.resource?.name}`).sort(), [
+    'Group:shop-devs',
+    'ServiceAccount:frontend',
+  ]);
   t.is(hits[0]?.properties?.['scope'], 'namespace');
 });
 
 test('absence of data is never a pass: empty input yields no PASS finding and says why', (t) => {
-  const out = analyzeRbac({ roles: [], clusterRoles: [], roleBindings: [], clusterRoleBindings: [] }, fixedNow);
+  const out = analyzeRbac(
+    { roles: [], clusterRoles: [], roleBindings: [], clusterRoleBindings: [] },
+    fixedNow,
+  );
   t.is(out.findings.length, 0);
   t.true(out.notes.some((n) => n.includes('PASS findings withheld')));
 });
@@ -116,7 +150,10 @@ test('malformed objects are skipped with a path, the run is partial and passes a
   objs.clusterRoles = [...objs.clusterRoles, { metadata: { name: 'bad' }, rules: [{ verbs: 'get' }] }];
   const out = analyzeRbac(objs, fixedNow);
   t.truthy(out.partialError);
-  t.regex(out.partialError?.message ?? '', /clusterroles\[2\]\.rules\[0\]\.verbs: expected array, got string/);
+  t.regex(
+    out.partialError?.message ?? '',
+    /clusterroles\[2\]\.rules\[0\]\.verbs: expected array, got string/,
+  );
   t.false(out.findings.some((f) => f.status === 'pass'));
 });
 
@@ -129,13 +166,21 @@ test('a user binding cluster-admin named with a system: prefix to a user is stil
     subjects: [{ kind: 'User', name: 'mallory' }],
   });
   const out = analyzeRbac(rbacObjects(objs), fixedNow);
-  t.truthy(out.findings.find((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.resource?.name === 'mallory' && f.status === 'fail'));
+  t.truthy(
+    out.findings.find(
+      (f) =>
+        f.ruleId === 'rbac.cluster-admin-binding' && f.resource?.name === 'mallory' && f.status === 'fail',
+    ),
+  );
 });
 
 test('effective grants export and identity lookup for audit-log correlation', (t) => {
   const { grants } = effectiveGrants(rbacObjects(violations));
   const idx = indexGrants(grants);
-  const g = grantsForIdentity(idx, 'system:serviceaccount:team-a:deployer', ['system:serviceaccounts', 'system:authenticated']);
+  const g = grantsForIdentity(idx, 'system:serviceaccount:team-a:deployer', [
+    'system:serviceaccounts',
+    'system:authenticated',
+  ]);
   t.true(g.some((x) => x.rule.resources.includes('deployments') && x.namespace === 'team-a'));
   t.true(g.some((x) => x.subject.kind === 'Group' && x.subject.name === 'system:authenticated'));
   const alice = grantsForIdentity(idx, 'alice');
@@ -150,7 +195,7 @@ test('rbacSource reads through the injected lister; a missing serviceaccounts li
     if (d.plural === 'serviceaccounts') throw new Error('403 forbidden');
     const items = objs.filter((o) => o['kind'] === d.kind);
     return (async function* () {
-      yield* items;
+      for (const item of items) yield await Promise.resolve(item);
     })();
   };
   const src = rbacSource(list);
@@ -176,7 +221,9 @@ test('rbacSource fails with a SourceError naming the missing permission', async 
   const src = rbacSource(() => {
     throw new Error('403');
   });
-  const err = await t.throwsAsync(src.read({ now: fixedNow.now, log: memoryLogger(), mappings: {} as MappingBundle }));
+  const err = await t.throwsAsync(
+    src.read({ now: fixedNow.now, log: memoryLogger(), mappings: {} as MappingBundle }),
+  );
   t.regex(err?.message ?? '', /listing rbac.authorization.k8s.io\/roles failed/);
 });
 
@@ -197,8 +244,15 @@ if (!shared) {
       .flatMap((f) => loadObjects(path.join(dir, f)));
     t.true(objs.length > 100);
     const out = analyzeRbac(rbacObjects(objs), fixedNow);
-    t.deepEqual(out.findings.filter((f) => f.status !== 'pass').map((f) => `${f.ruleId} ${f.message}`), []);
-    t.deepEqual(out.findings.map((f) => f.ruleId).sort(), [...RBAC_RULE_IDS].sort(), 'an explicit PASS per rule');
+    t.deepEqual(
+      out.findings.filter((f) => f.status !== 'pass').map((f) => `${f.ruleId} ${f.message}`),
+      [],
+    );
+    t.deepEqual(
+      out.findings.map((f) => f.ruleId).sort(),
+      [...RBAC_RULE_IDS].sort(),
+      'an explicit PASS per rule',
+    );
     t.is(out.stats?.['exemptGrants'], out.stats?.['grants']);
   });
 
@@ -210,11 +264,21 @@ if (!shared) {
     const out = analyzeRbac(rbacObjects(objs), fixedNow);
     const fails = out.findings.filter((f) => f.status === 'fail');
     // kind's local-path-provisioner add-on holds `*` on pods and persistentvolumes: a real finding.
-    t.deepEqual([...new Set(fails.map((f) => `${f.resource?.kind}:${f.resource?.namespace ?? ''}/${f.resource?.name}`))].sort(), [
-      'ClusterRole:/local-path-provisioner-role',
-      'ServiceAccount:local-path-storage/local-path-provisioner-service-account',
-    ]);
-    t.false(fails.some((f) => f.ruleId === 'rbac.anonymous-grant'), 'kubeadm cluster-info discovery is a default');
+    t.deepEqual(
+      [
+        ...new Set(
+          fails.map((f) => `${f.resource?.kind}:${f.resource?.namespace ?? ''}/${f.resource?.name}`),
+        ),
+      ].sort(),
+      [
+        'ClusterRole:/local-path-provisioner-role',
+        'ServiceAccount:local-path-storage/local-path-provisioner-service-account',
+      ],
+    );
+    t.false(
+      fails.some((f) => f.ruleId === 'rbac.anonymous-grant'),
+      'kubeadm cluster-info discovery is a default',
+    );
   });
 
   test('conformance: kubiscan dump flags the minikube default-SA cluster-admin binding and never leaks the token', (t) => {
@@ -223,10 +287,15 @@ if (!shared) {
     t.truthy(secret?.data['token']);
     const out = analyzeRbac(rbacObjects(objs), fixedNow);
     const hit = out.findings.find(
-      (f) => f.ruleId === 'rbac.cluster-admin-binding' && f.resource?.namespace === 'kube-system' && f.resource.name === 'default',
+      (f) =>
+        f.ruleId === 'rbac.cluster-admin-binding' &&
+        f.resource?.namespace === 'kube-system' &&
+        f.resource.name === 'default',
     );
     t.is(hit?.status, 'fail');
-    t.truthy(out.findings.find((f) => f.ruleId === 'rbac.default-sa-bound' && f.resource?.name === 'default'));
+    t.truthy(
+      out.findings.find((f) => f.ruleId === 'rbac.default-sa-bound' && f.resource?.name === 'default'),
+    );
     // kubeadm's own admin group (kubeadm:cluster-admins, bound by kubeadm:cluster-admins) is a default.
     t.false(out.findings.some((f) => f.status === 'fail' && f.resource?.name === 'kubeadm:cluster-admins'));
     const text = JSON.stringify(out);
@@ -244,16 +313,25 @@ if (!shared) {
     const f = out.findings.find((x) => x.ruleId === 'rbac.cluster-admin-binding' && x.status === 'fail');
     t.is(f?.resource?.kind, 'ServiceAccount');
     // The helm-tiller chart's ClusterRole (its binding is an unrendered Helm template, skipped) is flagged by definition.
-    const tiller = loadObjects(path.join(sharedDir, 'manifests', 'kubernetes-goat_helm-tiller_pwnchart_templates_clusterrole.yaml'));
+    const tiller = loadObjects(
+      path.join(sharedDir, 'manifests', 'kubernetes-goat_helm-tiller_pwnchart_templates_clusterrole.yaml'),
+    );
     const out2 = analyzeRbac(rbacObjects(tiller), fixedNow);
-    const rules = out2.findings.filter((x) => x.status === 'fail').map((x) => x.ruleId).sort();
+    const rules = out2.findings
+      .filter((x) => x.status === 'fail')
+      .map((x) => x.ruleId)
+      .sort();
     t.deepEqual(rules, ['rbac.wildcard-resources', 'rbac.wildcard-verbs']);
-    t.log('skipped: kubernetes-goat_helm-tiller_pwnchart_templates_clusterrolebinding.yaml is an unrendered Helm template ({{ }})');
+    t.log(
+      'skipped: kubernetes-goat_helm-tiller_pwnchart_templates_clusterrolebinding.yaml is an unrendered Helm template ({{ }})',
+    );
   });
 
   test('wildcard rules judge role definitions: cluster-admin (a default) is exempt, its binding is what is flagged', (t) => {
     const out = analyzeRbac(rbacObjects(violations, true), fixedNow);
-    t.false(out.findings.some((f) => f.ruleId.startsWith('rbac.wildcard') && f.resource?.name === 'cluster-admin'));
+    t.false(
+      out.findings.some((f) => f.ruleId.startsWith('rbac.wildcard') && f.resource?.name === 'cluster-admin'),
+    );
     const w = out.findings.find((f) => f.ruleId === 'rbac.wildcard-verbs' && f.status === 'fail');
     t.regex(w?.message ?? '', /bound to User:wanda/);
   });
