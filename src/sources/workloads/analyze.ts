@@ -161,8 +161,11 @@ export function analyzeWorkloads(
       else unitFor(top.kind, top.name, p.meta.namespace).pods.push(p);
     } else if (DESCRIPTOR_BY_KIND.has(o.kind)) {
       unitFor(o.kind, o.name, p.meta.namespace).pods.push(p);
+    } else if (o.kind !== 'Node') {
+      // A custom controller (Argo Rollout, operator...): its replicas are one unit under that owner.
+      unitFor(o.kind, o.name, p.meta.namespace).pods.push(p);
     } else {
-      // Owned by something this source does not model (a custom controller): the pod stands alone.
+      // A static (mirror) pod is owned by its Node, which is not a workload: the pod stands alone.
       const u = unitFor('Pod', p.meta.name, p.meta.namespace);
       u.pod = p;
       u.pods.push(p);
@@ -360,6 +363,13 @@ function unitPath(u: Unit): string | undefined {
   return d ? apiPath(d, u.name, u.namespace) : undefined;
 }
 
+/** The unit's API path; for a custom controller's replicas (kind unknown to this source), its first pod's. */
+function locatorOf(u: Unit, path: string | undefined): { apiPath?: string } {
+  if (path) return { apiPath: path };
+  const first = u.pods[0];
+  return first ? { apiPath: apiPath(WORKLOAD_RESOURCES.pods, first.meta.name, first.meta.namespace) } : {};
+}
+
 function resourceOf(u: Unit): ResourceRef {
   const r: ResourceRef = { kind: u.kind, name: u.name };
   if (u.namespace !== undefined) r.namespace = u.namespace;
@@ -386,7 +396,7 @@ function unitFinding(
     source: 'workloads',
     kind: 'api-object',
     collectedAt,
-    locator: path ? { apiPath: path } : {},
+    locator: locatorOf(u, path),
     excerpt: {
       kind: u.kind,
       name: u.name,
@@ -447,7 +457,7 @@ function defaultNsFinding(u: Unit, collectedAt: string, evidence: Map<string, Ev
     source: 'workloads',
     kind: 'api-object',
     collectedAt,
-    locator: path ? { apiPath: path } : {},
+    locator: locatorOf(u, path),
     excerpt: {
       kind: u.kind,
       name: u.name,

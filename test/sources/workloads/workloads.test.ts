@@ -374,6 +374,32 @@ test('ownership: Pod → Job → CronJob is reported on the CronJob; an unlisted
   t.is(ev.excerpt.fields[0].path, 'spec.jobTemplate.spec.template.spec.hostPID');
 });
 
+test('ownership: replicas of a custom controller are one unit; static pods owned by a Node stand alone', (t) => {
+  const podSpec = clone((hardened.find((o) => o['kind'] === 'Pod') as Obj)['spec']);
+  podSpec.hostIPC = true;
+  const pod = (name: string, owner: Obj): Obj => ({
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', ownerReferences: [{ ...owner, controller: true }] },
+    spec: podSpec,
+  });
+  const pods = [
+    ...[0, 1, 2].map((i) => pod(`canary-${i}`, { kind: 'Rollout', name: 'canary', uid: 'r1' })),
+    pod('etcd-node1', { kind: 'Node', name: 'node1', uid: 'n1' }),
+    pod('kube-apiserver-node1', { kind: 'Node', name: 'node1', uid: 'n1' }),
+  ];
+  const out = analyzeWorkloads({ pods }, fixedNow);
+  const hits = out.findings.filter((f) => f.ruleId === 'workloads.host-ipc');
+  t.deepEqual(hits.map((f) => `${f.resource?.kind}/${f.resource?.name}`).sort(), [
+    'Pod/etcd-node1',
+    'Pod/kube-apiserver-node1',
+    'Rollout/canary',
+  ]);
+  const rollout = hits.find((f) => f.resource?.kind === 'Rollout');
+  const ev = out.evidence.find((e) => e.id === rollout?.evidenceIds[0]);
+  t.is(ev?.locator.apiPath, '/api/v1/namespaces/shop/pods/canary-0');
+  t.is(rollout?.properties?.['affectedPods'], 3);
+});
+
 test('system namespaces are assessed and marked, not dropped', (t) => {
   const objs = mutated((p) => {
     p['metadata'].namespace = 'kube-system';
