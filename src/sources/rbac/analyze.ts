@@ -8,7 +8,7 @@ import type { Evidence, Finding, ResourceRef, Scalar } from '../../model/types.t
 import type { SourceOutput } from '../types.ts';
 import { stableId } from '../../util/hash.ts';
 import { redactValue } from '../../util/redact.ts';
-import { apiPath, byKey, parseAll } from './kube-objects.ts';
+import { apiPath, parseAll, sortByKey } from './kube-objects.ts';
 import {
   RBAC_RESOURCES,
   parseClusterRoleBindingObj,
@@ -442,13 +442,12 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
 
   const exemptGrants = resolved.grants.reduce((n, g) => n + (g.exempt ? 1 : 0), 0);
   const out: SourceOutput = {
-    findings: findings.sort(
-      byKey(
-        (f) =>
-          `${f.ruleId}\u0000${f.status}\u0000${f.resource?.kind}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.name}`,
-      ),
+    findings: sortByKey(
+      findings,
+      (f) =>
+        `${f.ruleId}\u0000${f.status}\u0000${f.resource?.kind}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.name}`,
     ),
-    evidence: [...ev.map.values()].sort(byKey((e) => e.id)),
+    evidence: sortByKey(ev.map.values(), (e) => e.id),
     inputs: [],
     stats: {
       roles: p.counts.roles,

@@ -184,11 +184,9 @@ export async function collectList(
   return out;
 }
 
-/** Sort helper: compares by a string key, locale-independent. */
-export function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
-  return (a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
+/** Stable sort by a string key computed once per element (code-unit order, locale-independent). */
+export function sortByKey<T>(items: Iterable<T>, key: (t: T) => string): T[] {
+  const keyed = Array.from(items, (item) => ({ k: key(item), item }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.item);
 }

@@ -14,7 +14,7 @@ import type { Evidence, Finding, ResourceRef, Scalar, Severity } from '../../mod
 import type { SourceOutput } from '../types.ts';
 import { stableId } from '../../util/hash.ts';
 import { redactText } from '../../util/redact.ts';
-import { apiPath, byKey, parseAll, type ObjectMeta } from '../rbac/kube-objects.ts';
+import { apiPath, parseAll, sortByKey, type ObjectMeta } from '../rbac/kube-objects.ts';
 import {
   DESCRIPTOR_BY_KIND,
   WORKLOAD_RESOURCES,
@@ -188,7 +188,7 @@ export function analyzeWorkloads(
   const failedRules = new Set<string>();
   let assessedUnits = 0;
 
-  const sortedUnits = [...units.values()].sort(byKey((u) => unitKey(u.kind, u.namespace, u.name)));
+  const sortedUnits = sortByKey(units.values(), (u) => unitKey(u.kind, u.namespace, u.name));
   for (const u of sortedUnits) {
     const specs: { spec: PodSpecView; source: string; prefix: string; pod?: string }[] = [];
     if (u.controller?.spec)
@@ -305,13 +305,12 @@ export function analyzeWorkloads(
   }
 
   const out: SourceOutput = {
-    findings: findings.sort(
-      byKey(
-        (f) =>
-          `${f.ruleId}\u0000${f.status}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.kind}\u0000${f.resource?.name}`,
-      ),
+    findings: sortByKey(
+      findings,
+      (f) =>
+        `${f.ruleId}\u0000${f.status}\u0000${f.resource?.namespace ?? ''}\u0000${f.resource?.kind}\u0000${f.resource?.name}`,
     ),
-    evidence: [...evidence.values()].sort(byKey((e) => e.id)),
+    evidence: sortByKey(evidence.values(), (e) => e.id),
     inputs: [],
     stats: {
       pods: pods.length,
