@@ -336,3 +336,59 @@ if (!shared) {
     t.regex(w?.message ?? '', /bound to User:wanda/);
   });
 }
+
+test('edge cases: namespaced cluster-admin, system:serviceaccounts group, SA written as a User, matchExpressions', (t) => {
+  const base = loadObjects(fixture('rbac', 'violations.yaml')).slice(0, 1); // the cluster-admin ClusterRole
+  const objs: Record<string, unknown>[] = [
+    ...base,
+    {
+      kind: 'RoleBinding',
+      metadata: { name: 'ns-admin', namespace: 'team-c' },
+      roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'User', name: 'system:serviceaccount:team-c:default' }],
+    },
+    {
+      kind: 'ClusterRole',
+      metadata: { name: 'agg' },
+      aggregationRule: {
+        clusterRoleSelectors: [
+          { matchExpressions: [{ key: 'tier', operator: 'In', values: ['ops', 'sre'] }] },
+        ],
+      },
+    },
+    {
+      kind: 'ClusterRole',
+      metadata: { name: 'proxy-piece', labels: { tier: 'sre' } },
+      rules: [{ apiGroups: [''], resources: ['nodes/*'], verbs: ['get'] }],
+    },
+    {
+      kind: 'ClusterRole',
+      metadata: { name: 'unselected', labels: { tier: 'dev' } },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+    },
+    {
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'all-sas' },
+      roleRef: { kind: 'ClusterRole', name: 'agg' },
+      subjects: [{ kind: 'Group', name: 'system:serviceaccounts' }],
+    },
+  ];
+  const out = analyzeRbac(rbacObjects(objs), fixedNow);
+  const fails = out.findings.filter((f) => f.status === 'fail');
+  const ca = fails.find((f) => f.ruleId === 'rbac.cluster-admin-binding');
+  t.deepEqual(ca?.resource, { kind: 'ServiceAccount', name: 'default', namespace: 'team-c' });
+  t.is(ca?.properties?.['scope'], 'namespace');
+  t.regex(ca?.message ?? '', /in namespace team-c/);
+  t.truthy(fails.find((f) => f.ruleId === 'rbac.default-sa-bound' && f.resource?.namespace === 'team-c'));
+  t.truthy(
+    fails.find((f) => f.ruleId === 'rbac.nodes-proxy' && f.resource?.name === 'system:serviceaccounts'),
+  );
+  t.truthy(
+    fails.find(
+      (f) => f.ruleId === 'rbac.authenticated-broad-grant' && f.resource?.name === 'system:serviceaccounts',
+    ),
+  );
+  t.false(
+    fails.some((f) => f.ruleId === 'rbac.secrets-read' && f.resource?.name === 'system:serviceaccounts'),
+  );
+});
