@@ -96,6 +96,8 @@ export function analyzeNamespaces(
   const limits = countBy(inp.limitRanges);
   const quotas = countBy(inp.resourceQuotas);
 
+  // Namespaces without any policy fail namespace-network-policy; default-deny cannot be judged on them.
+  let withoutPolicies = 0;
   const sorted = [...inp.namespaces].sort((a, b) =>
     a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0,
   );
@@ -149,6 +151,7 @@ export function analyzeNamespaces(
       const list = policies.get(name) ?? [];
       if (list.length === 0) {
         fail('workloads.namespace-network-policy', 'no NetworkPolicy', [], { networkPolicies: 0 });
+        withoutPolicies++;
       } else {
         const denyIn = list.some(
           (p) => p.selectsAll && p.policyTypes.includes('Ingress') && p.ingressRules === 0,
@@ -179,6 +182,13 @@ export function analyzeNamespaces(
         });
       }
     }
+  }
+  if (withoutPolicies > 0) {
+    // No PASS for default-deny while some namespace has no policy at all (it has no default deny either).
+    res.ran.delete('workloads.namespace-default-deny');
+    res.notes.push(
+      `${withoutPolicies} namespace(s) have no NetworkPolicy: workloads.namespace-default-deny was judged only where policies exist and has no PASS.`,
+    );
   }
   return res;
 }

@@ -222,6 +222,15 @@ for (const [name, mutate, expected] of CASES) {
   });
 }
 
+test('default-deny has no PASS while a namespace has no NetworkPolicy at all', (t) => {
+  const objs = mutated((_p, all) =>
+    all.splice(0, all.length, ...all.filter((o) => o['kind'] !== 'NetworkPolicy')),
+  );
+  const out = analyzeWorkloads(objectsOf(objs), fixedNow);
+  t.false(out.findings.some((f) => f.ruleId === 'workloads.namespace-default-deny'));
+  t.true(out.notes.some((n) => n.includes('namespace-default-deny was judged only where policies exist')));
+});
+
 test('every workloads rule has a positive case above', (t) => {
   const covered = new Set(CASES.flatMap(([, , e]) => e));
   covered.add('workloads.default-namespace');
