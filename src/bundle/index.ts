@@ -1,0 +1,35 @@
+/**
+ * Evidence bundle: `manifest.json` (+ `manifest.sig`) sealing a run's artifacts, and `kubeproof verify`.
+ * See docs/audit-trail.md.
+ */
+import type { KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import type { Artifact, BundleRef, ReportModel } from '../model/types.ts';
+import { sha256Hex } from '../util/hash.ts';
+import { fingerprint, publicKeyPem, signBytes } from './keys.ts';
+import { buildManifest, MANIFEST_FILE, serializeManifest, SIGNATURE_FILE } from './manifest.ts';
+
+export * from './manifest.ts';
+export * from './keys.ts';
+export { verifyBundle, type VerifyResult, type VerifyOptions, type SignatureState } from './verify.ts';
+export { loadBundleDir, loadBundleS3 } from './load.ts';
+
+export interface Sealed {
+  /** manifest.json, and manifest.sig when a key was given. */
+  artifacts: Artifact[];
+  /** What the email and the run summary cite. */
+  bundle: BundleRef;
+}
+
+/** Seals the run's artifacts: builds manifest.json and signs it when `key` is given. Pure but for the signature. */
+export function seal(model: ReportModel, artifacts: readonly Artifact[], key?: KeyObject): Sealed {
+  const pub = key ? createPublicKey(key) : undefined;
+  const signer = pub ? { keyFingerprint: fingerprint(pub), publicKeyPem: publicKeyPem(pub) } : undefined;
+  const bytes = serializeManifest(buildManifest(model, artifacts, signer));
+  const out: Artifact[] = [{ filename: MANIFEST_FILE, mediaType: 'application/json', body: bytes }];
+  if (key) out.push({ filename: SIGNATURE_FILE, mediaType: 'text/plain', body: signBytes(bytes, key) + '\n' });
+  return {
+    artifacts: out,
+    bundle: { manifestSha256: sha256Hex(bytes), ...(signer ? { keyFingerprint: signer.keyFingerprint } : {}) },
+  };
+}
