@@ -6,7 +6,10 @@ import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import type { Artifact, BundleRef, ReportModel } from '../model/types.ts';
 import { sha256Hex } from '../util/hash.ts';
-import { fingerprint, publicKeyPem, signBytes } from './keys.ts';
+import type { Config } from '../config/schema.ts';
+import type { KubeproofError } from '../errors.ts';
+import type { Logger } from '../util/log.ts';
+import { fingerprint, publicKeyPem, readSigningKey, signBytes } from './keys.ts';
 import { buildManifest, MANIFEST_FILE, serializeManifest, SIGNATURE_FILE } from './manifest.ts';
 
 export * from './manifest.ts';
@@ -31,5 +34,31 @@ export function seal(model: ReportModel, artifacts: readonly Artifact[], key?: K
   return {
     artifacts: out,
     bundle: { manifestSha256: sha256Hex(bytes), ...(signer ? { keyFingerprint: signer.keyFingerprint } : {}) },
+  };
+}
+
+/**
+ * RunDeps.seal from the configuration: signs with `signing.keyFile` when set. A key that cannot be used is
+ * an error-level problem and the manifest is written unsigned (never silently: the run exits 2).
+ */
+export function sealStep(
+  log: Logger,
+): (model: ReportModel, artifacts: Artifact[], cfg: Config) => Promise<Sealed & { problems: { severity: 'error' | 'warning'; message: string; hint?: string }[] }> {
+  return async (model, artifacts, cfg) => {
+    const problems: { severity: 'error' | 'warning'; message: string; hint?: string }[] = [];
+    let key: KeyObject | undefined;
+    if (cfg.signing.keyFile) {
+      try {
+        key = await readSigningKey(cfg.signing.keyFile);
+      } catch (err) {
+        const e = err as KubeproofError;
+        problems.push({ severity: 'error', message: `${e.message}; manifest.json written unsigned`, ...(e.hint ? { hint: e.hint } : {}) });
+      }
+    }
+    const sealed = seal(model, artifacts, key);
+    log.info(`evidence bundle: manifest.json ${sealed.bundle.manifestSha256}`, {
+      signed: sealed.bundle.keyFingerprint ?? 'no',
+    });
+    return { ...sealed, problems };
   };
 }

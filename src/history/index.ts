@@ -10,6 +10,7 @@ import { s3Layout } from '../deliver/s3.ts';
 import { writeLocal } from '../deliver/file.ts';
 import { KubeproofError } from '../errors.ts';
 import { historyEntrySchema } from '../model/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { HistoryEntry, Receipt, ReportModel } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
 import { runDiff } from './diff.ts';
@@ -172,4 +173,34 @@ function messageOf(err: unknown): string {
 
 function hintOf(err: unknown): { hint?: string } {
   return err instanceof KubeproofError && err.hint ? { hint: err.hint } : {};
+}
+
+/** The run steps runScan takes (RunDeps.history and RunDeps.afterWrite), from the configuration. */
+export function historySteps(
+  log: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): {
+  history: (model: ReportModel, cfg: Config) => Promise<{ model: ReportModel; problems: HistoryProblem[] }>;
+  afterWrite: (model: ReportModel, cfg: Config) => Promise<void>;
+} {
+  return {
+    history: async (model, cfg) => {
+      const s3 = cfg.deliver.s3;
+      const { model: out, problems } = await attachHistory(model, {
+        previous: cfg.history.previous,
+        keep: cfg.history.keep,
+        out: cfg.out,
+        s3Url: s3?.url,
+        s3: { endpoint: s3?.endpoint, region: s3?.region, pathStyle: s3?.pathStyle },
+        env,
+        log,
+      });
+      return { model: out, problems };
+    },
+    afterWrite: async (model, cfg) => {
+      if (cfg.history.keep === 0) return;
+      const r = await recordHistory(cfg.out, model);
+      if (!r.ok) log.warn('could not keep the local history summary', { error: r.error });
+    },
+  };
 }
