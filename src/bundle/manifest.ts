@@ -71,7 +71,7 @@ export function buildManifest(model: ReportModel, artifacts: readonly Artifact[]
   const inputs = model.runs
     .flatMap((r) =>
       r.inputs.map((i) => ({
-        source: r.source as string,
+        source: r.source,
         path: i.path,
         ...(i.sha256 ? { sha256: i.sha256 } : {}),
         ...(i.bytes !== undefined ? { bytes: i.bytes } : {}),

@@ -7,7 +7,7 @@ function count(opts: Record<string, unknown>, key: string, flag: string): number
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n)) {
-    throw new UsageError(`${flag}: expected a non-negative number, got "${String(v)}"`);
+    throw new UsageError(`${flag}: expected a non-negative number, got ${JSON.stringify(v)}`);
   }
   return n;
 }

@@ -29,7 +29,7 @@ export function buildProgram(): ProgramWithExit {
       'after',
       `
 Exit codes: 0 ok; 1 internal error; 2 bad usage, config or input; 3 partial (a source, output format
-or delivery failed; the report was still written); 4 --fail-on tripped.
+or delivery failed; the report was still written); 4 --fail-on tripped; 5 verify: the bundle does not verify.
 
 Examples:
   kubeproof scan --demo                                   # built-in demo, no cluster needed

@@ -150,7 +150,7 @@ export async function readLocalHistory(out: string, log: Logger): Promise<Histor
   for (const n of names) {
     try {
       const parsed = historyEntrySchema.safeParse(JSON.parse(await readFile(path.join(dir, n), 'utf8')));
-      if (parsed.success) entries.push(parsed.data as HistoryEntry);
+      if (parsed.success) entries.push(parsed.data);
       else log.warn(`skipping ${path.join(dir, n)}: not a history summary`);
     } catch (err) {
       log.warn(`skipping ${path.join(dir, n)}: ${messageOf(err)}`);

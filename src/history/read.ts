@@ -41,7 +41,7 @@ export function parseReport(text: string, where: string): ReportModel {
       hint: 'pass a report.json written by `kubeproof scan`',
     });
   }
-  return parsed.data as ReportModel;
+  return parsed.data;
 }
 
 export function parsePointer(text: string, where: string): LatestPointerDoc {

@@ -151,11 +151,11 @@ test('signing keys: ed25519 PKCS#8 PEM only; errors never echo the key', (t) => 
   t.is(parseSigningKey(ed, 'k.pem').asymmetricKeyType, 'ed25519');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const e1 = t.throws(() => parseSigningKey(rsa, 'rsa.pem'));
-  t.regex(e1!.message, /is rsa, expected ed25519/);
+  t.regex(e1.message, /is rsa, expected ed25519/);
   const broken = ed.replace(/[A-Za-z]{10}/, 'xxxxxxxxxx');
   const e2 = t.throws(() => parseSigningKey(broken, 'broken.pem'));
-  t.false(e2!.message.includes('PRIVATE KEY'));
-  t.false(e2!.message.includes(ed.split('\n')[1]!));
+  t.false(e2.message.includes('PRIVATE KEY'));
+  t.false(e2.message.includes(ed.split('\n')[1]!));
 });
 
 test('verify a bundle in a directory and in an S3 run folder (s3rver)', async (t) => {

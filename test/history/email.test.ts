@@ -3,6 +3,7 @@ import { buildEmailView } from '../../src/deliver/summary.ts';
 import { renderEmail } from '../../src/deliver/templates.ts';
 import { attachHistory } from '../../src/history/index.ts';
 import { memoryLogger } from '../../src/util/log.ts';
+import type { ReportModel } from '../../src/model/types.ts';
 import { seriesReport } from '../support/history.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import path from 'node:path';
 test('the email shows new and resolved failures, control changes, the trend and the bundle citation', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-email-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  let model;
+  let model: ReportModel | undefined;
   for (let i = 0; i < 4; i++) {
     const prev = path.join(dir, `r${i - 1}.json`);
     model = (await attachHistory(await seriesReport(i), { previous: i === 0 ? 'none' : prev, keep: 10, out: dir, log: memoryLogger() })).model;

@@ -1,15 +1,16 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { attachHistory, nextHistory, readLocalHistory, recordHistory, runDiff, summarize } from '../../src/history/index.ts';
 import { reportModelSchema } from '../../src/model/schema.ts';
+import type { ReportModel } from '../../src/model/types.ts';
 import { buildEmailView } from '../../src/deliver/summary.ts';
 import { memoryLogger } from '../../src/util/log.ts';
 import { reportArtifact, S3_ENV, seriesReport, uploadRun } from '../support/history.ts';
 import { startS3 } from '../support/s3.ts';
 
-async function tmp(t: import('ava').ExecutionContext): Promise<string> {
+async function tmp(t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-history-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
@@ -47,7 +48,7 @@ test('nextHistory: sorted by time, deduplicated, same cluster only, current last
 test('trend over several runs: each run inherits the previous report history (file chain)', async (t) => {
   const dir = await tmp(t);
   let prevFile: string | undefined;
-  let last;
+  let last: ReportModel | undefined;
   for (let i = 0; i < 6; i++) {
     const model = await seriesReport(i);
     const out = await attachHistory(model, { previous: prevFile ?? 'none', keep: 4, out: path.join(dir, 'nowhere'), log: memoryLogger() });

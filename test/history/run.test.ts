@@ -21,7 +21,7 @@ function source(findings: Finding[]): Source<unknown> {
   return {
     id: 'kube-bench',
     title: 'kube-bench (test)',
-    read: async () => null,
+    read: () => Promise.resolve(null),
     normalize: () => ({
       findings,
       evidence: [],
@@ -40,13 +40,14 @@ async function scan(out: string, findings: Finding[], at: string, extra: Record<
     toolVersion: '0.0.0-test',
     mappings: await loadMappings(MINI_MAPPINGS),
     sources: [source(findings)],
-    render: async (model: ReportModel) => ({
-      artifacts: [
-        { filename: 'report.json', mediaType: 'application/json', body: JSON.stringify(model, null, 2) + '\n' },
-        { filename: 'report.html', mediaType: 'text/html', body: `<p>${model.reportId}</p>` },
-      ],
-      errors: [],
-    }),
+    render: (model: ReportModel) =>
+      Promise.resolve({
+        artifacts: [
+          { filename: 'report.json', mediaType: 'application/json', body: JSON.stringify(model, null, 2) + '\n' },
+          { filename: 'report.html', mediaType: 'text/html', body: `<p>${model.reportId}</p>` },
+        ],
+        errors: [],
+      }),
     writeLocal,
     ...historySteps(log, {}),
     seal: sealStep(log),
