@@ -20,6 +20,8 @@ export interface VerifyResult {
   manifestSha256?: string;
   keyFingerprint?: string;
   files: { filename: string; status: 'ok' | 'mismatch' | 'missing' }[];
+  /** Raw input files given to check (`--input`), and which recorded input each one matched. */
+  inputs: { name: string; status: 'ok' | 'unknown'; matches: string[] }[];
   errors: string[];
   warnings: string[];
 }
@@ -27,6 +29,8 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** The expected signer. Without it, the embedded key is used: integrity, not origin. */
   publicKey?: KeyObject;
+  /** Raw inputs to check against the hashes the manifest records (they are not part of the bundle). */
+  inputs?: { name: string; bytes: Uint8Array }[];
 }
 
 export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: VerifyOptions = {}): VerifyResult {
@@ -36,6 +40,7 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
     ok: errors.length === 0,
     signature: 'invalid',
     files: [],
+    inputs: [],
     errors,
     warnings,
     ...extra,
@@ -83,6 +88,19 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
     if (!listed.has(name) && !(UNLISTED_OK as readonly string[]).includes(name)) {
       warnings.push(`${name}: not listed in the manifest (not covered by it; an earlier run's file, or added later)`);
     }
+  }
+
+  // raw inputs the user holds: each must be one the run recorded
+  const inputs: VerifyResult['inputs'] = [];
+  for (const i of opts.inputs ?? []) {
+    const h = sha256Hex(i.bytes);
+    const matches = manifest.inputs.filter((r) => r.sha256 === h).map((r) => `${r.source} ${r.path}`);
+    if (matches.length === 0) {
+      errors.push(
+        `input ${i.name}: its SHA-256 ${h.slice(0, 16)}… is none of the ${manifest.inputs.filter((r) => r.sha256).length} input hashes the manifest records`,
+      );
+    }
+    inputs.push({ name: i.name, status: matches.length > 0 ? 'ok' : 'unknown', matches });
   }
 
   // the signature
@@ -133,5 +151,5 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
       );
     }
   }
-  return result({ signature, manifest, manifestSha256, files: checked, ...(keyFingerprint ? { keyFingerprint } : {}) });
+  return result({ signature, manifest, manifestSha256, files: checked, inputs, ...(keyFingerprint ? { keyFingerprint } : {}) });
 }

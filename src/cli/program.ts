@@ -78,6 +78,7 @@ Examples:
     .description('check an evidence bundle: every file against manifest.json, and its signature (exit 5 when it does not verify)')
     .argument('<location>', 'the folder a run wrote, an S3 run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId, or a cluster folder (newest run)')
     .option('--public-key <file>', 'the expected signer (Ed25519 SPKI PEM); without it the embedded key is used: integrity, not origin')
+    .option('--input <file>', 'a raw input (kube-bench, Kubescape output...) to check against the hashes the manifest records; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('-o, --output <fmt>', 'text (default) or json')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint; AWS_ENDPOINT_URL_S3 is used when absent')
     .option('--s3-region <region>', 'S3 region (default AWS_REGION)')

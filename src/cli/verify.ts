@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { loadBundleDir, loadBundleS3, readPublicKey, verifyBundle, type VerifyResult } from '../bundle/index.ts';
-import { UsageError } from '../errors.ts';
+import { readFile } from 'node:fs/promises';
+import { InputError, UsageError } from '../errors.ts';
 import { openS3 } from '../history/index.ts';
 
 /** Exit code of `kubeproof verify` when the bundle does not verify (0 = sound; 2 = bad usage or input). */
@@ -31,7 +32,15 @@ export async function verifyCommand(target: string, opts: Record<string, unknown
   } else {
     files = await loadBundleDir(target);
   }
-  const r = verifyBundle(files, publicKey ? { publicKey } : {});
+  const inputs: { name: string; bytes: Uint8Array }[] = [];
+  for (const f of (opts['input'] as string[] | undefined) ?? []) {
+    try {
+      inputs.push({ name: f, bytes: await readFile(f) });
+    } catch (err) {
+      throw new InputError(f, `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  const r = verifyBundle(files, { ...(publicKey ? { publicKey } : {}), inputs });
   if (output === 'json') {
     const { manifest, ...rest } = r;
     process.stdout.write(
@@ -61,6 +70,7 @@ export function verifyText(r: VerifyResult, location: string): string {
   lines.push(`  signature: ${sig[r.signature]}`);
   const n = (s: string): number => r.files.filter((f) => f.status === s).length;
   lines.push(`  files: ${n('ok')} ok, ${n('mismatch')} changed, ${n('missing')} missing`);
+  for (const i of r.inputs) if (i.status === 'ok') lines.push(`  input ${i.name}: matches ${i.matches.join(', ')}`);
   for (const e of r.errors) lines.push(`  ERROR   ${e}`);
   for (const w of r.warnings) lines.push(`  warning ${w}`);
   lines.push(r.ok ? '  result: OK' : `  result: FAILED (${r.errors.length} error${r.errors.length === 1 ? '' : 's'})`);

@@ -19,6 +19,7 @@ import type { Artifact, ReportModel } from '../../src/model/types.ts';
 import { sha256Hex } from '../../src/util/hash.ts';
 import { reportArtifact, S3_ENV, seriesReport, uploadRun } from '../support/history.ts';
 import { startS3 } from '../support/s3.ts';
+import { runCli } from '../support/cli.ts';
 
 const keys = () => generateKeyPairSync('ed25519');
 
@@ -183,4 +184,46 @@ test('verify a bundle in a directory and in an S3 run folder (s3rver)', async (t
   const viaRun = await loadBundleS3(viaCluster.location, store);
   t.deepEqual([...viaRun.files.keys()].sort(), all.map((a) => a.filename).sort());
   await t.throwsAsync(() => loadBundleS3('s3://reports/kp/nothing-here', store), { message: /no objects there/ });
+});
+
+test('raw inputs held by the user are checked against the hashes the manifest records', async (t) => {
+  const { model, artifacts } = await runArtifacts();
+  const files = fileMap([...artifacts, ...seal(model, artifacts).artifacts]);
+  const good = verifyBundle(files, { inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output') }] });
+  t.true(good.ok);
+  t.deepEqual(good.inputs, [{ name: 'cp-1.json', status: 'ok', matches: ['kube-bench kb/cp-1.json'] }]);
+  const bad = verifyBundle(files, { inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output, edited') }] });
+  t.false(bad.ok);
+  t.regex(bad.errors[0]!, /^input cp-1\.json: its SHA-256 [0-9a-f]{16}… is none of the 1 input hashes the manifest records$/);
+});
+
+test('kubeproof verify (CLI) on an S3 run folder: exit 0, then 5 after an object is replaced', async (t) => {
+  const { publicKey, privateKey } = keys();
+  const { model, artifacts } = await runArtifacts();
+  const all = [...artifacts, ...seal(model, artifacts, privateKey).artifacts];
+  const s3 = await startS3(['reports']);
+  t.teardown(() => s3.close());
+  await uploadRun(s3.endpoint, 's3://reports/kp', model, all);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-verify-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  await writeFile(path.join(dir, 'cp-1.json'), 'raw kube-bench output');
+  const args = ['verify', 's3://reports/kp/test-cluster', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--public-key', path.join(dir, 'pub.pem')];
+  const ok = await runCli([...args, '--input', path.join(dir, 'cp-1.json')], { env: S3_ENV });
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  t.regex(ok.stdout, /signature: valid, signed by SHA256:/);
+  t.regex(ok.stdout, /files: 4 ok, 0 changed, 0 missing/);
+  t.regex(ok.stdout, /input .*cp-1\.json: matches kube-bench kb\/cp-1\.json/);
+  // someone with write access replaces the HTML in the run folder
+  const store = await openS3({ endpoint: s3.endpoint, pathStyle: true }, S3_ENV);
+  t.teardown(() => store.close());
+  const { location } = await loadBundleS3('s3://reports/kp/test-cluster', store);
+  const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const c = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  t.teardown(() => c.destroy());
+  await c.send(new PutObjectCommand({ Bucket: 'reports', Key: `${location.replace('s3://reports/', '')}report.html`, Body: '<p>all green</p>' }));
+  const bad = await runCli(args, { env: S3_ENV });
+  t.is(bad.code, 5);
+  t.regex(bad.stdout, /ERROR {3}report\.html: content differs from the manifest/);
+  t.regex(bad.stdout, /result: FAILED \(1 error\)/);
 });
