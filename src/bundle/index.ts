@@ -62,3 +62,14 @@ export function sealStep(
     return { ...sealed, problems };
   };
 }
+
+/**
+ * The line the HTML/PDF cover shows about the bundle. It cannot cite the manifest's hash (the manifest hashes
+ * the rendering), so it names the report id the manifest records and how to check (docs/audit-trail.md).
+ */
+export function coverIntegrityLine(model: Pick<ReportModel, 'reportId'>): string {
+  return (
+    `Integrity: every file of report ${model.reportId} is listed with its SHA-256 in manifest.json beside it ` +
+    '(signed in manifest.sig when a signing key is configured); check them with `kubeproof verify <folder>`.'
+  );
+}

@@ -13,6 +13,7 @@ import {
   MANIFEST_FILE,
   SIGNATURE_FILE,
   manifestSchema,
+  coverIntegrityLine,
 } from '../../src/bundle/index.ts';
 import { openS3 } from '../../src/history/index.ts';
 import type { Artifact, ReportModel } from '../../src/model/types.ts';
@@ -226,4 +227,10 @@ test('kubeproof verify (CLI) on an S3 run folder: exit 0, then 5 after an object
   t.is(bad.code, 5);
   t.regex(bad.stdout, /ERROR {3}report\.html: content differs from the manifest/);
   t.regex(bad.stdout, /result: FAILED \(1 error\)/);
+});
+
+test('the cover line cites the report id and how to verify, never a hash it cannot know', (t) => {
+  const line = coverIntegrityLine({ reportId: 'kp-20261123T020000Z-0123abcd' });
+  t.regex(line, /report kp-20261123T020000Z-0123abcd .*manifest\.json.*kubeproof verify/);
+  t.notRegex(line, /[0-9a-f]{64}/);
 });
