@@ -101,7 +101,7 @@ test('kubeproof scan (CLI): --signing-key, --history, then kubeproof verify with
   await writeFile(path.join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await writeFile(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   const out = path.join(dir, 'out');
-  const args = ['scan', '--no-cluster', '--cluster-name', 'cli-c', '--format', 'json', '--out', out, '--history', '3'];
+  const args = ['scan', '--no-cluster', '--cluster-name', 'cli-c', '--format', 'json,html', '--out', out, '--history', '3'];
   const a = await runCli([...args], { env: { KUBEPROOF_SIGNING_KEY_FILE: path.join(dir, 'key.pem') } });
   t.is(a.code, 0, a.stderr);
   t.regex(a.stdout, /Evidence bundle: manifest\.json SHA-256 [0-9a-f]{64}, signed by SHA256:/);
@@ -110,6 +110,12 @@ test('kubeproof scan (CLI): --signing-key, --history, then kubeproof verify with
   t.regex(b.stdout, /Since kp-.* new failures/);
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as ReportModel;
   t.true((report.history?.length ?? 0) >= 1 && (report.history?.length ?? 0) <= 3);
+  // the chain: the HTML cites report.json's SHA-256, which the signed manifest lists
+  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { artifacts: { filename: string; sha256: string }[] };
+  const jsonSha = manifest.artifacts.find((a) => a.filename === 'report.json')!.sha256;
+  t.is(jsonSha, sha256Hex(await readFile(path.join(out, 'report.json'))));
+  t.true((await readFile(path.join(out, 'report.html'), 'utf8')).includes(jsonSha));
+  t.true(manifest.artifacts.some((a) => a.filename === 'report.html'));
   const ok = await runCli(['verify', out, '--public-key', path.join(dir, 'pub.pem')]);
   t.is(ok.code, 0, ok.stdout + ok.stderr);
   t.regex(ok.stdout, /signature: valid/);
