@@ -20,7 +20,7 @@ import { nextHistory, summarize } from './trend.ts';
 
 export { runDiff } from './diff.ts';
 export { DEFAULT_HISTORY, nextHistory, summarize } from './trend.ts';
-export { trendSvg, escapeXml, DEFAULT_TREND_STATUSES, type TrendSvgOptions } from './svg.ts';
+export { trendSvg, trendCharts, escapeXml, DEFAULT_TREND_STATUSES, type TrendSvgOptions } from './svg.ts';
 export { parseReport, parsePointer, readLocalReport, readS3Report, type LocatedReport } from './read.ts';
 export { openS3, type ObjectStore, type S3Access } from './s3.ts';
 

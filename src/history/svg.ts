@@ -101,3 +101,19 @@ export function trendSvg(history: readonly HistoryEntry[], opts: TrendSvgOptions
 function clampSize(v: number | undefined, dflt: number): number {
   return v !== undefined && Number.isFinite(v) ? Math.min(4000, Math.max(160, Math.round(v))) : dflt;
 }
+
+/**
+ * One chart per framework of the report, for the HTML renderer: empty when the report carries fewer than two
+ * runs of history (a single point is not a trend). `svg` is safe to embed unescaped (see trendSvg).
+ */
+export function trendCharts(
+  model: { history?: readonly HistoryEntry[] | undefined; frameworks: readonly { id: string; name: string; version: string }[] },
+  opts: Omit<TrendSvgOptions, 'framework' | 'title'> = {},
+): { framework: string; title: string; svg: string }[] {
+  const h = model.history ?? [];
+  if (h.length < 2) return [];
+  return model.frameworks.map((f) => {
+    const title = `${f.name} ${f.version}: control status counts over the last ${h.length} runs`;
+    return { framework: f.id, title, svg: trendSvg(h, { ...opts, framework: f.id, title }) };
+  });
+}

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { escapeXml, summarize, trendSvg } from '../../src/history/index.ts';
+import { escapeXml, summarize, trendCharts, trendSvg } from '../../src/history/index.ts';
 import type { HistoryEntry } from '../../src/model/types.ts';
 import { seriesReport } from '../support/history.ts';
 
@@ -60,4 +60,14 @@ test('trendSvg over generated reports', async (t) => {
   const svg = trendSvg(h, { framework: 'nist-800-53-r5', statuses: ['fail', 'pass'] });
   t.is((svg.match(/<polyline /g) ?? []).length, 2);
   t.regex(svg, /last 4 runs/);
+});
+
+test('trendCharts: one chart per framework of the report, none for a single run', async (t) => {
+  const reports = await Promise.all([0, 1, 2].map((i) => seriesReport(i)));
+  const model = { ...reports[2]!, history: reports.map(summarize) };
+  const charts = trendCharts(model);
+  t.deepEqual(charts.map((c) => c.framework), model.frameworks.map((f) => f.id));
+  t.regex(charts[0]!.svg, /last 3 runs/);
+  t.deepEqual(trendCharts({ ...model, history: [summarize(reports[2]!)] }), []);
+  t.deepEqual(trendCharts(reports[0]!), []);
 });
