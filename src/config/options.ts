@@ -44,7 +44,7 @@ export const OPTIONS: OptionDef[] = [
   { flag: '--attestations <file>', path: 'attestations', kind: 'repeatable', commands: S, description: 'attestation file or folder for manual controls (YAML); repeatable' },
   { flag: '--previous <ref>', env: 'KUBEPROOF_PREVIOUS', path: 'history.previous', kind: 'string', commands: S, description: 'previous report to compare with: report.json, folder, s3:// URL, auto (S3 latest.json, else <out>/report.json; default) or none' },
   { flag: '--history <n>', env: 'KUBEPROOF_HISTORY', path: 'history.keep', kind: 'number', commands: S, description: 'runs kept in the report\'s trend of counts (default 10; 0 turns it off)' },
-  { flag: '--signing-key <file>', env: 'KUBEPROOF_SIGNING_KEY_FILE', path: 'signing.keyFile', kind: 'string', commands: S, description: 'Ed25519 private key (PKCS#8 PEM) that signs manifest.json; without it the manifest is unsigned' },
+  { flag: '--signing-key <file>', env: 'KUBEPROOF_SIGNING_KEY_FILE', path: 'signing.keyFile', kind: 'string', commands: SR, description: 'Ed25519 private key (PKCS#8 PEM) that signs manifest.json; without it the manifest is unsigned' },
   { flag: '--fail-on <level>', env: 'KUBEPROOF_FAIL_ON', path: 'failOn', kind: 'string', commands: S, description: 'exit 4 when any control is fail (fail) or fail/incomplete (incomplete); default none' },
   { flag: '--log-format <fmt>', env: 'KUBEPROOF_LOG_FORMAT', path: 'log.format', kind: 'string', commands: SR, description: 'text (default) or json' },
   { flag: '--log-level <level>', env: 'KUBEPROOF_LOG_LEVEL', path: 'log.level', kind: 'string', commands: SR, description: 'debug, info, warn or error' },
