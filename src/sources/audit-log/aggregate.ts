@@ -1,0 +1,567 @@
+/**
+ * Streaming aggregation of audit records into an AuditSummary. Pure (no I/O) and bounded: every map
+ * has a cap, samples are capped per check, so memory does not grow with the log's size.
+ *
+ * A request is counted once per auditID: RequestReceived / ResponseStarted events wait in a bounded
+ * pending map until their ResponseComplete or Panic event arrives; whatever is still pending at the
+ * end is counted from its most complete stage. A bounded window of recent final auditIDs drops
+ * duplicates (the same file given twice, overlapping rotated copies).
+ */
+import type { AuditOptions, AuditRecord, RecordOrigin, SampleEvent } from './types.ts';
+import { STAGE_RANK } from './types.ts';
+
+export interface Tally {
+  count: number;
+  samples: SampleEvent[];
+}
+
+export interface PrincipalCount {
+  principal: string;
+  count: number;
+  /** human | service-account | unexpected-service-account | expected | system | anonymous. */
+  class?: string;
+  detail?: string;
+}
+
+export interface AuthFailureBurst {
+  principal: string;
+  sourceIP: string;
+  /** Windows of `burstWindowMinutes` with at least `burstThreshold` 401/403 responses. */
+  windows: number;
+  maxInWindow: number;
+  total: number;
+}
+
+export interface Gap {
+  from: string;
+  to: string;
+  /** Lower bound of the gap in hours (bucket resolution). */
+  hours: number;
+}
+
+/** Everything the checks need, as plain data (JSON-serialisable, bounded). */
+export interface AuditSummary {
+  stats: {
+    lines: number;
+    events: number;
+    requests: number;
+    malformed: number;
+    duplicates: number;
+    outOfWindow: number;
+    noTimestamp: number;
+    firstTimestamp?: string;
+    lastTimestamp?: string;
+    fastPath: number;
+    slowPath: number;
+  };
+  window: { from?: string; to?: string };
+  options: AuditOptions;
+  notes: string[];
+  levels: Record<string, number>;
+  verbs: Record<string, number>;
+  bucketMinutes: number;
+  gaps: Gap[];
+  gapCount: number;
+  anonymous: { allowedRisky: Tally; allowedPublic: number; denied: Tally; bySourceIP: PrincipalCount[] };
+  secretReads: { total: number; denied: number; flagged: Tally; byPrincipal: PrincipalCount[]; principals: number };
+  exec: { tally: Tally; byKind: Record<string, number>; byPrincipal: PrincipalCount[] };
+  rbacChanges: { tally: Tally; byResourceVerb: Record<string, number>; byPrincipal: PrincipalCount[] };
+  clusterAdminGrants: { tally: Tally; unseenBindingWrites: number };
+  impersonation: { tally: Tally; denied: number; pairs: PrincipalCount[] };
+  authFailures: { total: number; bursts: AuthFailureBurst[]; samples: SampleEvent[] };
+  privilegedPods: { tally: Tally; byFlag: Record<string, number>; unseenPodWrites: number };
+  webhookChanges: { tally: Tally; byResourceVerb: Record<string, number> };
+  /** Exercised permissions per user and per group: `verb|apiGroup|resource[/subresource]` keys, capped. */
+  usage: { users: Record<string, string[]>; groups: Record<string, string[]>; truncated: boolean };
+}
+
+const RBAC_RESOURCES = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']);
+const RBAC_WRITE = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const WEBHOOK_RESOURCES = new Set([
+  'mutatingwebhookconfigurations',
+  'validatingwebhookconfigurations',
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybindings',
+  'mutatingadmissionpolicies',
+  'mutatingadmissionpolicybindings',
+]);
+const SECRET_READ = new Set(['get', 'list', 'watch']);
+const SESSION_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+const POD_WRITE = new Set(['create', 'update', 'patch']);
+const USAGE_KEYS_PER_PRINCIPAL = 200;
+const TOP = 50;
+
+/** The API's answer: denied (401/403 or an authorizer "forbid"), succeeded, or not known. */
+export function outcome(r: AuditRecord): 'denied' | 'succeeded' | 'failed' | 'unknown' {
+  if (r.code === 401 || r.code === 403 || r.decision === 'forbid') return 'denied';
+  if (r.code !== undefined) return r.code < 400 ? 'succeeded' : 'failed';
+  return r.decision === 'allow' ? 'succeeded' : 'unknown';
+}
+
+export function isAnonymous(r: Pick<AuditRecord, 'user' | 'groups'>): boolean {
+  return r.user === 'system:anonymous' || r.groups.includes('system:unauthenticated');
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : pattern === value;
+}
+
+/** Classifies a principal for the Secret-read check. */
+export function principalClass(user: string, expected: string[]): string {
+  if (user === 'system:anonymous' || user === '') return 'anonymous';
+  if (expected.some((p) => globMatch(p, user))) return 'expected';
+  if (user.startsWith('system:serviceaccount:')) return 'unexpected-service-account';
+  if (user.startsWith('system:')) return 'system';
+  return 'human';
+}
+
+class SampleTally {
+  count = 0;
+  readonly samples: SampleEvent[] = [];
+  private readonly cap: number;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  add(s: () => SampleEvent): void {
+    this.count++;
+    if (this.samples.length < this.cap) this.samples.push(s());
+  }
+  toJSON(): Tally {
+    return { count: this.count, samples: this.samples };
+  }
+}
+
+/** A counter map that stops taking new keys at its cap (counting what it refused). */
+class CappedCounter {
+  readonly map = new Map<string, number>();
+  overflow = 0;
+  private readonly cap: number;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  add(key: string, n = 1): boolean {
+    const cur = this.map.get(key);
+    if (cur !== undefined) this.map.set(key, cur + n);
+    else if (this.map.size < this.cap) this.map.set(key, n);
+    else {
+      this.overflow += n;
+      return false;
+    }
+    return true;
+  }
+  top(n: number): [string, number][] {
+    return [...this.map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+  }
+  record(): Record<string, number> {
+    return Object.fromEntries([...this.map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  }
+}
+
+export function toSample(r: AuditRecord, origin: RecordOrigin, detail?: string): SampleEvent {
+  const s: SampleEvent = {
+    origin,
+    auditID: r.auditID,
+    stage: r.stage,
+    level: r.level,
+    verb: r.verb,
+    user: r.user,
+    requestURI: r.requestURI,
+  };
+  if (!Number.isNaN(r.time)) s.time = new Date(r.time).toISOString();
+  if (r.impersonatedUser !== undefined) s.impersonatedUser = r.impersonatedUser;
+  if (r.sourceIP !== undefined) s.sourceIP = r.sourceIP;
+  if (r.userAgent !== undefined) s.userAgent = r.userAgent;
+  if (r.resource !== undefined) s.resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
+  if (r.namespace !== undefined) s.namespace = r.namespace;
+  if (r.name !== undefined) s.name = r.name;
+  if (r.code !== undefined) s.code = r.code;
+  if (r.decision !== undefined) s.decision = r.decision;
+  if (detail !== undefined) s.detail = detail;
+  return s;
+}
+
+interface Pending {
+  rec: AuditRecord;
+  origin: RecordOrigin;
+}
+
+export class AuditAggregator {
+  private readonly opts: AuditOptions;
+  private readonly from: number;
+  private readonly to: number;
+  readonly stats: AuditSummary['stats'] = {
+    lines: 0,
+    events: 0,
+    requests: 0,
+    malformed: 0,
+    duplicates: 0,
+    outOfWindow: 0,
+    noTimestamp: 0,
+    fastPath: 0,
+    slowPath: 0,
+  };
+  private readonly window: { from?: string; to?: string } = {};
+  private readonly notes = new Set<string>();
+  private first = Infinity;
+  private last = -Infinity;
+  private readonly pending = new Map<string, Pending>();
+  private readonly finals = new Set<string>();
+  private readonly levels = new CappedCounter(20);
+  private readonly verbs = new CappedCounter(50);
+  private readonly bucketMs: number;
+  private readonly buckets = new Set<number>();
+  private static readonly MAX_BUCKETS = 300_000;
+  private readonly anonRisky: SampleTally;
+  private anonPublic = 0;
+  private readonly anonDenied: SampleTally;
+  private readonly anonByIp: CappedCounter;
+  private secretTotal = 0;
+  private secretDenied = 0;
+  private readonly secretFlagged: SampleTally;
+  private readonly secretBy: CappedCounter;
+  private readonly secretVerbs = new Map<string, Set<string>>();
+  private readonly execTally: SampleTally;
+  private readonly execKind = new CappedCounter(10);
+  private readonly execBy: CappedCounter;
+  private readonly rbacTally: SampleTally;
+  private readonly rbacRV = new CappedCounter(100);
+  private readonly rbacBy: CappedCounter;
+  private readonly adminTally: SampleTally;
+  private unseenBindings = 0;
+  private readonly impTally: SampleTally;
+  private impDenied = 0;
+  private readonly impPairs: CappedCounter;
+  private authFailTotal = 0;
+  private readonly authWindows: CappedCounter;
+  private readonly authSamples = new Map<string, SampleEvent[]>();
+  private readonly privTally: SampleTally;
+  private readonly privFlags = new CappedCounter(10);
+  private unseenPods = 0;
+  private readonly hookTally: SampleTally;
+  private readonly hookRV = new CappedCounter(50);
+  private readonly usersUsage = new Map<string, Set<string>>();
+  private readonly groupsUsage = new Map<string, Set<string>>();
+  private usageTruncated = false;
+
+  constructor(opts: AuditOptions, period?: { from?: Date; to?: Date }) {
+    this.opts = opts;
+    this.from = period?.from ? period.from.getTime() : -Infinity;
+    this.to = period?.to ? period.to.getTime() : Infinity;
+    if (period?.from) this.window.from = period.from.toISOString();
+    if (period?.to) this.window.to = period.to.toISOString();
+    this.bucketMs = Math.max(60_000, Math.min(5 * 60_000, Math.floor((opts.gapHours * 3_600_000) / 4)));
+    const cap = opts.sampleCap;
+    this.anonRisky = new SampleTally(cap);
+    this.anonDenied = new SampleTally(cap);
+    this.anonByIp = new CappedCounter(opts.maxPrincipals);
+    this.secretFlagged = new SampleTally(cap);
+    this.secretBy = new CappedCounter(opts.maxPrincipals);
+    this.execTally = new SampleTally(cap);
+    this.execBy = new CappedCounter(opts.maxPrincipals);
+    this.rbacTally = new SampleTally(cap);
+    this.rbacBy = new CappedCounter(opts.maxPrincipals);
+    this.adminTally = new SampleTally(cap);
+    this.impTally = new SampleTally(cap);
+    this.impPairs = new CappedCounter(opts.maxPrincipals);
+    this.authWindows = new CappedCounter(opts.maxPrincipals * 25);
+    this.privTally = new SampleTally(cap);
+    this.hookTally = new SampleTally(cap);
+  }
+
+  note(text: string): void {
+    this.notes.add(text);
+  }
+
+  /** One event parsed from the input (any stage). */
+  add(rec: AuditRecord, origin: RecordOrigin): void {
+    this.stats.events++;
+    if (Number.isNaN(rec.time)) this.stats.noTimestamp++;
+    else if (rec.time < this.from || rec.time > this.to) {
+      this.stats.outOfWindow++;
+      return;
+    }
+    const rank = STAGE_RANK[rec.stage] ?? 2;
+    const id = rec.auditID;
+    if (this.finals.has(id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    if (rank >= 2) {
+      this.pending.delete(id);
+      this.markFinal(id);
+      this.count(rec, origin);
+      return;
+    }
+    const prev = this.pending.get(id);
+    if (prev) {
+      this.stats.duplicates++;
+      if ((STAGE_RANK[prev.rec.stage] ?? 0) >= rank) return;
+      this.pending.delete(id);
+    }
+    this.pending.set(id, { rec, origin });
+    if (this.pending.size > this.opts.maxPending) {
+      // Evict the oldest incomplete request: count it now from what was seen.
+      const oldest = this.pending.keys().next().value as string;
+      const p = this.pending.get(oldest)!;
+      this.pending.delete(oldest);
+      this.markFinal(oldest);
+      this.count(p.rec, p.origin);
+      this.note(`more than ${this.opts.maxPending} requests were open at once; some were counted before their final stage`);
+    }
+  }
+
+  private markFinal(id: string): void {
+    this.finals.add(id);
+    if (this.finals.size > this.opts.maxPending) {
+      const oldest = this.finals.values().next().value as string;
+      this.finals.delete(oldest);
+    }
+  }
+
+  /** Counts one request (its most complete event) into every check. */
+  private count(r: AuditRecord, origin: RecordOrigin): void {
+    const st = this.stats;
+    st.requests++;
+    if (!Number.isNaN(r.time)) {
+      if (r.time < this.first) this.first = r.time;
+      if (r.time > this.last) this.last = r.time;
+      if (this.buckets.size < AuditAggregator.MAX_BUCKETS) this.buckets.add(Math.floor(r.time / this.bucketMs));
+      else this.note('the window is too long for gap detection at this resolution; later gaps were not examined');
+    }
+    this.levels.add(r.level);
+    this.verbs.add(r.verb);
+    const out = outcome(r);
+    const sample = (detail?: string) => () => toSample(r, origin, detail);
+    const res = r.resource ? (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) : undefined;
+
+    if (out === 'succeeded' && res !== undefined) this.recordUsage(r, res);
+
+    if (isAnonymous(r)) {
+      if (out === 'denied') this.anonDenied.add(sample());
+      else if (r.resource === undefined && this.opts.publicPaths.includes(r.requestURI.split('?')[0]!)) this.anonPublic++;
+      else {
+        this.anonRisky.add(sample());
+        this.anonByIp.add(r.sourceIP ?? '(unknown)');
+      }
+    }
+
+    if (r.resource === 'secrets' && r.subresource === undefined && SECRET_READ.has(r.verb)) {
+      if (out === 'denied') this.secretDenied++;
+      else if (out !== 'failed') {
+        this.secretTotal++;
+        this.secretBy.add(r.user);
+        let verbs = this.secretVerbs.get(r.user);
+        if (!verbs && this.secretVerbs.size < this.opts.maxPrincipals) {
+          verbs = new Set();
+          this.secretVerbs.set(r.user, verbs);
+        }
+        verbs?.add(r.verb);
+        const cls = principalClass(r.user, this.opts.expectedSecretReaders);
+        if (cls === 'human' || cls === 'unexpected-service-account' || cls === 'anonymous') {
+          this.secretFlagged.add(sample(cls));
+        }
+      }
+    }
+
+    if (r.resource === 'pods' && r.subresource !== undefined && SESSION_SUBRESOURCES.has(r.subresource)) {
+      if (out === 'succeeded' || out === 'unknown') {
+        this.execTally.add(sample());
+        this.execKind.add(r.subresource);
+        this.execBy.add(r.user);
+      }
+    }
+
+    const succeeded = out === 'succeeded';
+    if (r.resource !== undefined && RBAC_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && !r.subresource) {
+      if (succeeded) {
+        this.rbacTally.add(sample());
+        this.rbacRV.add(`${r.resource} ${r.verb}`);
+        this.rbacBy.add(r.user);
+        if ((r.resource === 'rolebindings' || r.resource === 'clusterrolebindings') && POD_WRITE.has(r.verb)) {
+          const b = r.body?.kind === 'binding' ? r.body : undefined;
+          const defaultAdminBinding = r.resource === 'clusterrolebindings' && r.name === 'cluster-admin';
+          if (b?.roleRefName === 'cluster-admin' || (defaultAdminBinding && r.verb !== 'create')) {
+            const to = b && b.subjects.length > 0 ? ` to ${b.subjects.join(', ')}` : '';
+            this.adminTally.add(sample(`roleRef ${b?.roleRefKind ?? 'ClusterRole'}/cluster-admin${to}`));
+          } else if (!b) this.unseenBindings++;
+        }
+      }
+    }
+
+    if (r.impersonatedUser !== undefined) {
+      if (out === 'denied') this.impDenied++;
+      else {
+        this.impTally.add(sample());
+        this.impPairs.add(`${r.user} as ${r.impersonatedUser}`);
+      }
+    }
+
+    if (r.code === 401 || r.code === 403) {
+      this.authFailTotal++;
+      const who = `${r.user}\u0000${r.sourceIP ?? ''}`;
+      const w = Number.isNaN(r.time) ? -1 : Math.floor(r.time / (this.opts.burstWindowMinutes * 60_000));
+      this.authWindows.add(`${who}\u0000${w}`);
+      let list = this.authSamples.get(who);
+      if (!list && this.authSamples.size < this.opts.maxPrincipals) {
+        list = [];
+        this.authSamples.set(who, list);
+      }
+      if (list && list.length < 3) list.push(toSample(r, origin));
+    }
+
+    if (r.resource !== undefined && POD_WRITE.has(r.verb) && !r.subresource && succeeded) {
+      const b = r.body?.kind === 'pod' ? r.body : undefined;
+      if (b && b.flags.length > 0) {
+        this.privTally.add(sample(b.flags.join(', ')));
+        for (const f of b.flags) this.privFlags.add(f);
+      } else if (!b && r.resource === 'pods' && r.verb === 'create') this.unseenPods++;
+    }
+
+    if (r.resource !== undefined && WEBHOOK_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && succeeded) {
+      this.hookTally.add(sample());
+      this.hookRV.add(`${r.resource} ${r.verb}`);
+    }
+  }
+
+  private recordUsage(r: AuditRecord, res: string): void {
+    const key = `${r.verb}|${r.apiGroup ?? ''}|${res}`;
+    const bump = (m: Map<string, Set<string>>, who: string) => {
+      let s = m.get(who);
+      if (!s) {
+        if (m.size >= this.opts.maxPrincipals) {
+          this.usageTruncated = true;
+          return;
+        }
+        s = new Set();
+        m.set(who, s);
+      }
+      if (s.size < USAGE_KEYS_PER_PRINCIPAL) s.add(key);
+      else if (!s.has(key)) this.usageTruncated = true;
+    };
+    bump(this.usersUsage, r.user);
+    for (const g of r.groups) bump(this.groupsUsage, g);
+  }
+
+  /** Counts the still-open requests and returns the summary. */
+  finish(): AuditSummary {
+    for (const [id, p] of this.pending) {
+      this.markFinal(id);
+      this.count(p.rec, p.origin);
+    }
+    this.pending.clear();
+    const st = this.stats;
+    if (Number.isFinite(this.first)) st.firstTimestamp = new Date(this.first).toISOString();
+    if (Number.isFinite(this.last)) st.lastTimestamp = new Date(this.last).toISOString();
+    const { gaps, gapCount } = this.findGaps();
+    const byPrincipal = (c: CappedCounter, cls?: (p: string) => string, detail?: (p: string) => string) =>
+      c.top(TOP).map(([principal, count]) => {
+        const pc: PrincipalCount = { principal, count };
+        if (cls) pc.class = cls(principal);
+        const d = detail?.(principal);
+        if (d) pc.detail = d;
+        return pc;
+      });
+    for (const [name, c] of [
+      ['secret readers', this.secretBy],
+      ['anonymous source IPs', this.anonByIp],
+      ['impersonation pairs', this.impPairs],
+      ['401/403 windows', this.authWindows],
+    ] as const) {
+      if (c.overflow > 0) this.note(`${name}: more than ${c.map.size} distinct keys; ${c.overflow} requests not itemised`);
+    }
+    if (this.usageTruncated) this.note('permission usage per principal was capped; unused-grant results are partial');
+    const bursts = this.findBursts();
+    const burstSamples: SampleEvent[] = [];
+    for (const b of bursts) {
+      for (const s of this.authSamples.get(`${b.principal}\u0000${b.sourceIP}`) ?? []) {
+        if (burstSamples.length < this.opts.sampleCap) burstSamples.push(s);
+      }
+    }
+    const usage = (m: Map<string, Set<string>>) =>
+      Object.fromEntries([...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]));
+    return {
+      stats: { ...st },
+      window: { ...this.window },
+      options: this.opts,
+      notes: [...this.notes].sort(),
+      levels: this.levels.record(),
+      verbs: this.verbs.record(),
+      bucketMinutes: this.bucketMs / 60_000,
+      gaps,
+      gapCount,
+      anonymous: {
+        allowedRisky: this.anonRisky.toJSON(),
+        allowedPublic: this.anonPublic,
+        denied: this.anonDenied.toJSON(),
+        bySourceIP: byPrincipal(this.anonByIp),
+      },
+      secretReads: {
+        total: this.secretTotal,
+        denied: this.secretDenied,
+        flagged: this.secretFlagged.toJSON(),
+        byPrincipal: byPrincipal(
+          this.secretBy,
+          (p) => principalClass(p, this.opts.expectedSecretReaders),
+          (p) => [...(this.secretVerbs.get(p) ?? [])].sort().join(','),
+        ),
+        principals: this.secretBy.map.size,
+      },
+      exec: { tally: this.execTally.toJSON(), byKind: this.execKind.record(), byPrincipal: byPrincipal(this.execBy) },
+      rbacChanges: {
+        tally: this.rbacTally.toJSON(),
+        byResourceVerb: this.rbacRV.record(),
+        byPrincipal: byPrincipal(this.rbacBy),
+      },
+      clusterAdminGrants: { tally: this.adminTally.toJSON(), unseenBindingWrites: this.unseenBindings },
+      impersonation: { tally: this.impTally.toJSON(), denied: this.impDenied, pairs: byPrincipal(this.impPairs) },
+      authFailures: { total: this.authFailTotal, bursts, samples: burstSamples },
+      privilegedPods: { tally: this.privTally.toJSON(), byFlag: this.privFlags.record(), unseenPodWrites: this.unseenPods },
+      webhookChanges: { tally: this.hookTally.toJSON(), byResourceVerb: this.hookRV.record() },
+      usage: { users: usage(this.usersUsage), groups: usage(this.groupsUsage), truncated: this.usageTruncated },
+    };
+  }
+
+  private findGaps(): { gaps: Gap[]; gapCount: number } {
+    const limit = this.opts.gapHours * 3_600_000;
+    const b = [...this.buckets].sort((x, y) => x - y);
+    const gaps: Gap[] = [];
+    let gapCount = 0;
+    const push = (fromMs: number, toMs: number) => {
+      if (toMs - fromMs <= limit) return;
+      gapCount++;
+      if (gaps.length < 50) {
+        gaps.push({
+          from: new Date(fromMs).toISOString(),
+          to: new Date(toMs).toISOString(),
+          hours: Math.round(((toMs - fromMs) / 3_600_000) * 100) / 100,
+        });
+      }
+    };
+    if (b.length === 0) return { gaps, gapCount };
+    const bm = this.bucketMs;
+    if (Number.isFinite(this.from)) push(this.from, b[0]! * bm);
+    for (let i = 1; i < b.length; i++) push((b[i - 1]! + 1) * bm, b[i]! * bm);
+    if (Number.isFinite(this.to)) push((b[b.length - 1]! + 1) * bm, this.to);
+    return { gaps, gapCount };
+  }
+
+  private findBursts(): AuthFailureBurst[] {
+    const per = new Map<string, AuthFailureBurst>();
+    for (const [key, n] of this.authWindows.map) {
+      const [principal, sourceIP] = key.split('\u0000') as [string, string, string];
+      const k = `${principal}\u0000${sourceIP}`;
+      let b = per.get(k);
+      if (!b) {
+        b = { principal, sourceIP, windows: 0, maxInWindow: 0, total: 0 };
+        per.set(k, b);
+      }
+      b.total += n;
+      if (n > b.maxInWindow) b.maxInWindow = n;
+      if (n >= this.opts.burstThreshold) b.windows++;
+    }
+    return [...per.values()]
+      .filter((b) => b.windows > 0)
+      .sort((a, b) => b.total - a.total || (a.principal + a.sourceIP < b.principal + b.sourceIP ? -1 : 1))
+      .slice(0, TOP);
+  }
+}
