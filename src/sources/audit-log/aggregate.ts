@@ -89,6 +89,28 @@ const SECRET_READ = new Set(['get', 'list', 'watch']);
 const SESSION_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const POD_WRITE = new Set(['create', 'update', 'patch']);
 const USAGE_KEYS_PER_PRINCIPAL = 200;
+
+/**
+ * A copy of `s` that shares no memory with the line it was cut from. V8 keeps a substring's parent
+ * alive, so a key stored for the whole run would otherwise pin its whole input line.
+ */
+export function flat(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
+/** 53-bit hash of an auditID (cyrb53): the dedupe window stores numbers, not strings. */
+export function idHash(id: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < id.length; i++) {
+    const ch = id.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
 const TOP = 50;
 
 /** The API's answer: denied (401/403 or an authorizer "forbid"), succeeded, or not known. */
@@ -142,7 +164,7 @@ class CappedCounter {
   add(key: string, n = 1): boolean {
     const cur = this.map.get(key);
     if (cur !== undefined) this.map.set(key, cur + n);
-    else if (this.map.size < this.cap) this.map.set(key, n);
+    else if (this.map.size < this.cap) this.map.set(flat(key), n);
     else {
       this.overflow += n;
       return false;
@@ -204,8 +226,11 @@ export class AuditAggregator {
   private readonly notes = new Set<string>();
   private first = Infinity;
   private last = -Infinity;
-  private readonly pending = new Map<string, Pending>();
-  private readonly finals = new Set<string>();
+  private readonly pending = new Map<number, Pending>();
+  /** Recent final auditIDs (hashed), with a ring buffer giving the eviction order. */
+  private readonly finals = new Set<number>();
+  private readonly finalsRing: number[] = [];
+  private finalsPos = 0;
   private readonly levels = new CappedCounter(20);
   private readonly verbs = new CappedCounter(50);
   private readonly bucketMs: number;
@@ -281,7 +306,7 @@ export class AuditAggregator {
       return;
     }
     const rank = STAGE_RANK[rec.stage] ?? 2;
-    const id = rec.auditID;
+    const id = idHash(rec.auditID);
     if (this.finals.has(id)) {
       this.stats.duplicates++;
       return;
@@ -301,7 +326,7 @@ export class AuditAggregator {
     this.pending.set(id, { rec, origin });
     if (this.pending.size > this.opts.maxPending) {
       // Evict the oldest incomplete request: count it now from what was seen.
-      const oldest = this.pending.keys().next().value as string;
+      const oldest = this.pending.keys().next().value as number;
       const p = this.pending.get(oldest)!;
       this.pending.delete(oldest);
       this.markFinal(oldest);
@@ -310,12 +335,16 @@ export class AuditAggregator {
     }
   }
 
-  private markFinal(id: string): void {
+  private markFinal(id: number): void {
     this.finals.add(id);
-    if (this.finals.size > this.opts.maxPending) {
-      const oldest = this.finals.values().next().value as string;
-      this.finals.delete(oldest);
+    const cap = this.opts.dedupeWindow;
+    if (this.finalsRing.length < cap) {
+      this.finalsRing.push(id);
+      return;
     }
+    this.finals.delete(this.finalsRing[this.finalsPos]!);
+    this.finalsRing[this.finalsPos] = id;
+    this.finalsPos = (this.finalsPos + 1) % cap;
   }
 
   /** Counts one request (its most complete event) into every check. */
@@ -353,9 +382,9 @@ export class AuditAggregator {
         let verbs = this.secretVerbs.get(r.user);
         if (!verbs && this.secretVerbs.size < this.opts.maxPrincipals) {
           verbs = new Set();
-          this.secretVerbs.set(r.user, verbs);
+          this.secretVerbs.set(flat(r.user), verbs);
         }
-        verbs?.add(r.verb);
+        if (verbs && !verbs.has(r.verb)) verbs.add(flat(r.verb));
         const cls = principalClass(r.user, this.opts.expectedSecretReaders);
         if (cls === 'human' || cls === 'unexpected-service-account' || cls === 'anonymous') {
           this.secretFlagged.add(sample(cls));
@@ -404,7 +433,7 @@ export class AuditAggregator {
       let list = this.authSamples.get(who);
       if (!list && this.authSamples.size < this.opts.maxPrincipals) {
         list = [];
-        this.authSamples.set(who, list);
+        this.authSamples.set(flat(who), list);
       }
       if (list && list.length < 3) list.push(toSample(r, origin));
     }
@@ -433,10 +462,11 @@ export class AuditAggregator {
           return;
         }
         s = new Set();
-        m.set(who, s);
+        m.set(flat(who), s);
       }
-      if (s.size < USAGE_KEYS_PER_PRINCIPAL) s.add(key);
-      else if (!s.has(key)) this.usageTruncated = true;
+      if (s.has(key)) return;
+      if (s.size < USAGE_KEYS_PER_PRINCIPAL) s.add(flat(key));
+      else this.usageTruncated = true;
     };
     bump(this.usersUsage, r.user);
     for (const g of r.groups) bump(this.groupsUsage, g);

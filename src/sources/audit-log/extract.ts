@@ -307,10 +307,209 @@ const TAIL_KEYS = [',"requestReceivedTimestamp":', ',"stageTimestamp":', ',"anno
  */
 export function recordFromLine(s: string): AuditRecord | undefined {
   try {
-    return scan(s);
+    return s.startsWith(CANON_PREFIX) ? (scanCanonical(s) ?? scan(s)) : scan(s);
   } catch {
     return undefined;
   }
+}
+
+const CANON_PREFIX = '{"kind":"Event","apiVersion":';
+const DECISION_KEY = '"authorization.k8s.io/decision":"';
+/** End of the last string read by strAt (avoids allocating a tuple per field). */
+let strEnd = 0;
+
+function strAt(s: string, i: number): string | undefined {
+  if (s.charCodeAt(i) !== 34) return undefined;
+  const e = stringEnd(s, i);
+  if (e < 0) return undefined;
+  strEnd = e;
+  return readString(s, i, e);
+}
+
+/** A flat object whose values are all strings (objectRef), or undefined when it is not one. */
+function flatStrings(s: string, i: number, end: number): Record<string, unknown> | undefined {
+  if (s.charCodeAt(i) !== 123) return undefined;
+  const out: Record<string, unknown> = {};
+  let p = i + 1;
+  if (s.charCodeAt(p) === 125) return p + 1 === end ? out : undefined;
+  for (;;) {
+    const k = strAt(s, p);
+    if (k === undefined || s.charCodeAt(strEnd) !== 58) return undefined;
+    const v = strAt(s, strEnd + 1);
+    if (v === undefined) return undefined;
+    out[k] = v;
+    const c = s.charCodeAt(strEnd);
+    if (c === 125) return strEnd + 1 === end ? out : undefined;
+    if (c !== 44) return undefined;
+    p = strEnd + 1;
+  }
+}
+
+/**
+ * The API server's own layout (keys in canonical order, no whitespace): read with startsWith at the
+ * expected positions. Any deviation returns undefined and the generic scanner takes over.
+ */
+function scanCanonical(s: string): AuditRecord | undefined {
+  let i = CANON_PREFIX.length;
+  if (strAt(s, i) === undefined) return undefined;
+  i = strEnd;
+  if (s.startsWith(',"metadata":', i)) {
+    i = valueEnd(s, i + 12);
+    if (i < 0) return undefined;
+  }
+  if (!s.startsWith(',"level":', i)) return undefined;
+  const level = strAt(s, i + 9);
+  if (level === undefined) return undefined;
+  i = strEnd;
+  let tLegacy: string | undefined;
+  if (s.startsWith(',"timestamp":', i)) {
+    tLegacy = strAt(s, i + 13);
+    if (tLegacy === undefined) return undefined;
+    i = strEnd;
+  }
+  if (!s.startsWith(',"auditID":', i)) return undefined;
+  const auditID = strAt(s, i + 11);
+  if (auditID === undefined) return undefined;
+  i = strEnd;
+  if (!s.startsWith(',"stage":', i)) return undefined;
+  const stage = strAt(s, i + 9);
+  if (stage === undefined) return undefined;
+  i = strEnd;
+  if (!s.startsWith(',"requestURI":', i)) return undefined;
+  const uri = strAt(s, i + 14);
+  if (uri === undefined) return undefined;
+  i = strEnd;
+  if (!s.startsWith(',"verb":', i)) return undefined;
+  const verb = strAt(s, i + 8);
+  if (verb === undefined) return undefined;
+  i = strEnd;
+  if (!s.startsWith(',"user":', i)) return undefined;
+  i += 8;
+  let end = valueEnd(s, i);
+  if (end < 0) return undefined;
+  let user: Record<string, unknown> | undefined;
+  if (s.startsWith('{"username":', i)) {
+    const username = strAt(s, i + 12);
+    const g = s.indexOf(',"groups":[', i);
+    const x = s.indexOf(',"extra":', i);
+    if (username !== undefined && g < end && (g < 0 || x < 0 || x > g)) {
+      user = { username };
+      if (g >= 0) {
+        const ge = valueEnd(s, g + 10);
+        if (ge < 0 || ge > end) return undefined;
+        user['groups'] = JSON.parse(s.slice(g + 10, ge));
+      }
+    }
+  }
+  user ??= JSON.parse(s.slice(i, end)) as Record<string, unknown>;
+  i = end;
+  let imp: unknown;
+  if (s.startsWith(',"impersonatedUser":', i)) {
+    end = valueEnd(s, i + 20);
+    if (end < 0) return undefined;
+    imp = JSON.parse(s.slice(i + 20, end));
+    i = end;
+  }
+  let ips: string[] | undefined;
+  if (s.startsWith(',"sourceIPs":[', i)) {
+    end = valueEnd(s, i + 13);
+    if (end < 0) return undefined;
+    const first = strAt(s, i + 14);
+    ips = first === undefined ? (JSON.parse(s.slice(i + 13, end)) as string[]) : [first];
+    i = end;
+  }
+  let ua: string | undefined;
+  if (s.startsWith(',"userAgent":', i)) {
+    ua = strAt(s, i + 13);
+    if (ua === undefined) return undefined;
+    i = strEnd;
+  }
+  let ref: unknown;
+  if (s.startsWith(',"objectRef":', i)) {
+    end = valueEnd(s, i + 13);
+    if (end < 0) return undefined;
+    ref = flatStrings(s, i + 13, end) ?? JSON.parse(s.slice(i + 13, end));
+    i = end;
+  }
+  let status: unknown;
+  if (s.startsWith(',"responseStatus":', i)) {
+    end = valueEnd(s, i + 18);
+    if (end < 0) return undefined;
+    const c = s.lastIndexOf('"code":', end);
+    const digits = c > i ? s.slice(c + 7, end - 1) : '';
+    const before = s.charCodeAt(c - 1);
+    status =
+      /^[0-9]{1,4}$/.test(digits) && (before === 44 || before === 123)
+        ? { code: Number(digits) }
+        : JSON.parse(s.slice(i + 18, end));
+    i = end;
+  }
+  let hasReq = false;
+  let bodies = 0;
+  while (s.startsWith(',"requestObject":', i) || s.startsWith(',"responseObject":', i)) {
+    const isReq = s.charCodeAt(i + 4) === 113; // ,"re[q]uestObject" vs ,"re[s]ponseObject"
+    const v = i + (isReq ? 17 : 18);
+    if (s.startsWith('null', v)) {
+      i = v + 4;
+      continue;
+    }
+    if (bodies++ > 0) return undefined;
+    if (isReq) hasReq = true;
+    let t = -1;
+    for (const k of TAIL_KEYS) {
+      t = s.lastIndexOf(k);
+      if (t > v) break;
+    }
+    if (t <= v) return undefined;
+    i = t;
+  }
+  let tRecv: string | undefined;
+  if (s.startsWith(',"requestReceivedTimestamp":', i)) {
+    tRecv = strAt(s, i + 28);
+    if (tRecv === undefined) return undefined;
+    i = strEnd;
+  }
+  let tStage: string | undefined;
+  if (s.startsWith(',"stageTimestamp":', i)) {
+    tStage = strAt(s, i + 18);
+    if (tStage === undefined) return undefined;
+    i = strEnd;
+  }
+  let ann: Record<string, unknown> | undefined;
+  if (s.startsWith(',"annotations":', i)) {
+    end = valueEnd(s, i + 15);
+    if (end < 0 || s.charCodeAt(i + 15) !== 123) return undefined;
+    const d = s.indexOf(DECISION_KEY, i + 15);
+    ann = {};
+    if (d > 0 && d < end) {
+      const before = s.charCodeAt(d - 1);
+      if (before !== 44 && before !== 123) return undefined;
+      ann['authorization.k8s.io/decision'] = strAt(s, d + DECISION_KEY.length - 1);
+    }
+    i = end;
+  }
+  if (s.charCodeAt(i) !== 125 || skipWs(s, i + 1) !== s.length) return undefined;
+  const rec = recordFromObject({
+    auditID,
+    verb,
+    stage,
+    level,
+    requestURI: uri,
+    userAgent: ua,
+    requestReceivedTimestamp: tRecv,
+    stageTimestamp: tStage,
+    timestamp: tLegacy,
+    user,
+    impersonatedUser: imp,
+    objectRef: ref,
+    responseStatus: status,
+    annotations: ann,
+    sourceIPs: ips,
+  });
+  if (!rec) return undefined;
+  rec.hasRequestObject = hasReq;
+  if (hasReq && needsBody(rec)) return undefined;
+  return rec;
 }
 
 function scan(s: string): AuditRecord | undefined {

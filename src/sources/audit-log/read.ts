@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { InputRecord } from '../../model/types.ts';
@@ -204,10 +203,9 @@ async function readFile(
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   });
-  const stream: Readable = gz ? raw.pipe(createGunzip()) : raw;
+  const stream: Readable = gz ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let rest: Buffer | undefined;
   let lineNo = 0;
   const state: { mode: 'unknown' | 'lines' | 'document' } = { mode: 'unknown' };
   const doc: string[] = [];
@@ -231,29 +229,46 @@ async function readFile(
       return;
     }
     if (text.length === 0 || (text.length < 3 && text.trim() === '')) return;
-    handler.line(text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text, { file, line: n }, n);
+    handler.line(text, { file, line: n }, n);
   };
+  // Lines are decoded one by one from the bytes, so a string kept for later (a sample, a key) pins
+  // at most its own line, never a whole read buffer.
+  const lineAt = (buf: Buffer, a: number, b: number) =>
+    buf.toString('utf8', a, b > a && buf[b - 1] === 13 ? b - 1 : b);
   try {
     for await (const chunk of stream) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const s = rest + decoder.write(chunk as Buffer);
+      const buf = chunk as Buffer;
       let start = 0;
-      let nl = s.indexOf('\n');
-      while (nl >= 0) {
-        take(s.slice(start, nl), ++lineNo);
+      let nl = buf.indexOf(10);
+      if (rest) {
+        if (nl < 0) {
+          rest = Buffer.concat([rest, buf]);
+          if (rest.length > opts.maxLineBytes) {
+            agg.stats.malformed++;
+            agg.note(`${file}: a line longer than ${opts.maxLineBytes} bytes was skipped`);
+            rest = Buffer.alloc(0);
+          }
+          continue;
+        }
+        const joined = Buffer.concat([rest, buf.subarray(0, nl)]);
+        take(lineAt(joined, 0, joined.length), ++lineNo);
+        rest = undefined;
         start = nl + 1;
-        nl = s.indexOf('\n', start);
+        nl = buf.indexOf(10, start);
       }
-      rest = s.slice(start);
+      while (nl >= 0) {
+        take(lineAt(buf, start, nl), ++lineNo);
+        start = nl + 1;
+        nl = buf.indexOf(10, start);
+      }
+      if (start < buf.length) rest = Buffer.from(buf.subarray(start));
     }
   } catch (err) {
     if (signal?.aborted) throw err;
     agg.note(`${file}: ${describeError(err)}; the lines before the damage were read`);
-    agg.stats.malformed += rest.length > 0 ? 1 : 0;
-    rest = '';
   }
-  rest += decoder.end();
-  if (rest.length > 0) take(rest, ++lineNo);
+  if (rest && rest.length > 0) take(lineAt(rest, 0, rest.length), ++lineNo);
   const format = state.mode === 'document' ? 'audit-json-document' : 'audit-jsonl';
   if (state.mode === 'document') {
     if (docTooLarge) {

@@ -102,6 +102,10 @@ export interface AuditOptions {
   /** Bounds on the aggregation maps (constant memory). */
   maxPrincipals: number;
   maxPending: number;
+  /** How many recent final auditIDs are remembered to drop duplicates (hashed: ~40 bytes each). */
+  dedupeWindow: number;
+  /** Longest JSON line read; longer lines are counted malformed. */
+  maxLineBytes: number;
   /** Largest pretty-printed (non JSON-lines) document read whole, bytes. */
   maxDocumentBytes: number;
   /** Disable the string-scanning fast path (every line through JSON.parse). */
@@ -122,7 +126,9 @@ export const DEFAULT_OPTIONS: AuditOptions = {
   ],
   publicPaths: ['/healthz', '/livez', '/readyz', '/version', '/version/'],
   maxPrincipals: 2000,
-  maxPending: 100_000,
+  maxPending: 20_000,
+  dedupeWindow: 500_000,
+  maxLineBytes: 16 * 1024 * 1024,
   maxDocumentBytes: 64 * 1024 * 1024,
   slowPathOnly: false,
 };
