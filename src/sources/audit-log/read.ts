@@ -228,7 +228,7 @@ async function readFile(
       doc.push(text);
       return;
     }
-    if (text.length === 0 || (text.length < 3 && text.trim() === '')) return;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     handler.line(text, { file, line: n }, n);
   };
   // Lines are decoded one by one from the bytes, so a string kept for later (a sample, a key) pins
