@@ -151,6 +151,10 @@ class SampleTally {
   toJSON(): Tally {
     return { count: this.count, samples: this.samples };
   }
+  merge(t: Tally): void {
+    this.count += t.count;
+    for (const x of t.samples) if (this.samples.length < this.cap) this.samples.push(x);
+  }
 }
 
 /** A counter map that stops taking new keys at its cap (counting what it refused). */
@@ -173,6 +177,13 @@ class CappedCounter {
   }
   top(n: number): [string, number][] {
     return [...this.map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+  }
+  export(): CounterState {
+    return { map: this.map, overflow: this.overflow };
+  }
+  merge(c: CounterState): void {
+    for (const [k, n] of c.map) this.add(k, n);
+    this.overflow += c.overflow;
   }
   record(): Record<string, number> {
     return Object.fromEntries([...this.map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
@@ -202,9 +213,54 @@ export function toSample(r: AuditRecord, origin: RecordOrigin, detail?: string):
   return s;
 }
 
-interface Pending {
+export interface Pending {
   rec: AuditRecord;
   origin: RecordOrigin;
+}
+
+export interface CounterState {
+  map: Map<string, number>;
+  overflow: number;
+}
+
+const COUNTERS = [
+  'levels', 'verbs', 'anonByIp', 'secretBy', 'execKind', 'execBy', 'rbacRV', 'rbacBy', 'impPairs', 'authWindows',
+  'privFlags', 'hookRV',
+] as const;
+const TALLIES = [
+  'anonRisky', 'anonDenied', 'secretFlagged', 'execTally', 'rbacTally', 'adminTally', 'impTally', 'privTally', 'hookTally',
+] as const;
+const SCALARS = ['anonPublic', 'secretTotal', 'secretDenied', 'unseenBindings', 'impDenied', 'authFailTotal', 'unseenPods'] as const;
+
+/**
+ * What one aggregator hands to another (a worker thread's share of a file): structured-clonable.
+ * Sample origins carry line numbers relative to the worker's range until the receiver shifts them.
+ */
+export interface AggregatorState {
+  stats: AuditSummary['stats'];
+  notes: string[];
+  first: number;
+  last: number;
+  pending: [number, Pending][];
+  finals: number[];
+  buckets: number[];
+  counters: Record<(typeof COUNTERS)[number], CounterState>;
+  tallies: Record<(typeof TALLIES)[number], Tally>;
+  scalars: Record<(typeof SCALARS)[number], number>;
+  secretVerbs: Map<string, Set<string>>;
+  authSamples: Map<string, SampleEvent[]>;
+  usersUsage: Map<string, Set<string>>;
+  groupsUsage: Map<string, Set<string>>;
+  usageTruncated: boolean;
+}
+
+/** Every sample and pending origin in a state, to shift line numbers. */
+export function stateOrigins(st: AggregatorState): RecordOrigin[] {
+  const out: RecordOrigin[] = [];
+  for (const t of Object.values(st.tallies)) for (const x of t.samples) out.push(x.origin);
+  for (const list of st.authSamples.values()) for (const x of list) out.push(x.origin);
+  for (const [, p] of st.pending) out.push(p.origin);
+  return out;
 }
 
 export class AuditAggregator {
@@ -305,6 +361,11 @@ export class AuditAggregator {
       this.stats.outOfWindow++;
       return;
     }
+    this.accept(rec, origin);
+  }
+
+  /** An event inside the window: dedupe by auditID, count final stages, hold earlier ones open. */
+  private accept(rec: AuditRecord, origin: RecordOrigin): void {
     const rank = STAGE_RANK[rec.stage] ?? 2;
     const id = idHash(rec.auditID);
     if (this.finals.has(id)) {
@@ -470,6 +531,89 @@ export class AuditAggregator {
     };
     bump(this.usersUsage, r.user);
     for (const g of r.groups) bump(this.groupsUsage, g);
+  }
+
+  /** This aggregator's state, for merging into another (see merge). Call instead of finish(). */
+  exportState(): AggregatorState {
+    const ring = this.finalsRing;
+    return {
+      stats: { ...this.stats },
+      notes: [...this.notes],
+      first: this.first,
+      last: this.last,
+      pending: [...this.pending.entries()],
+      finals: [...ring.slice(this.finalsPos), ...ring.slice(0, this.finalsPos)],
+      buckets: [...this.buckets],
+      counters: Object.fromEntries(COUNTERS.map((k) => [k, this[k].export()])) as AggregatorState['counters'],
+      tallies: Object.fromEntries(TALLIES.map((k) => [k, this[k].toJSON()])) as AggregatorState['tallies'],
+      scalars: Object.fromEntries(SCALARS.map((k) => [k, this[k]])) as AggregatorState['scalars'],
+      secretVerbs: this.secretVerbs,
+      authSamples: this.authSamples,
+      usersUsage: this.usersUsage,
+      groupsUsage: this.groupsUsage,
+      usageTruncated: this.usageTruncated,
+    };
+  }
+
+  /**
+   * Merges the state of an aggregator that read the next part of the input (states must be merged
+   * in input order, so samples keep file order). Requests still open in `st` are returned, to be
+   * passed to addOpen() once every part is merged: a later part may have completed them.
+   */
+  merge(st: AggregatorState): Pending[] {
+    for (const k of Object.keys(this.stats) as (keyof AuditSummary['stats'])[]) {
+      const v = st.stats[k];
+      if (typeof v === 'number') (this.stats[k] as number) += v;
+    }
+    for (const n of st.notes) this.notes.add(n);
+    this.first = Math.min(this.first, st.first);
+    this.last = Math.max(this.last, st.last);
+    for (const b of st.buckets) if (this.buckets.size < AuditAggregator.MAX_BUCKETS) this.buckets.add(b);
+    for (const k of COUNTERS) this[k].merge(st.counters[k]);
+    for (const k of TALLIES) this[k].merge(st.tallies[k]);
+    for (const k of SCALARS) this[k] += st.scalars[k];
+    const mergeSets = (into: Map<string, Set<string>>, from: Map<string, Set<string>>, cap: number) => {
+      for (const [who, set] of from) {
+        let mine = into.get(who);
+        if (!mine) {
+          if (into.size >= this.opts.maxPrincipals) {
+            this.usageTruncated = true;
+            continue;
+          }
+          mine = new Set();
+          into.set(who, mine);
+        }
+        for (const x of set) {
+          if (mine.size < cap) mine.add(x);
+          else if (!mine.has(x)) this.usageTruncated = true;
+        }
+      }
+    };
+    mergeSets(this.secretVerbs, st.secretVerbs, 20);
+    mergeSets(this.usersUsage, st.usersUsage, USAGE_KEYS_PER_PRINCIPAL);
+    mergeSets(this.groupsUsage, st.groupsUsage, USAGE_KEYS_PER_PRINCIPAL);
+    this.usageTruncated ||= st.usageTruncated;
+    for (const [who, list] of st.authSamples) {
+      let mine = this.authSamples.get(who);
+      if (!mine) {
+        if (this.authSamples.size >= this.opts.maxPrincipals) continue;
+        mine = [];
+        this.authSamples.set(who, mine);
+      }
+      for (const x of list) if (mine.length < 3) mine.push(x);
+    }
+    for (const id of st.finals) {
+      // a request left open by an earlier input and completed in this part was counted there
+      this.pending.delete(id);
+      if (!this.finals.has(id)) this.markFinal(id);
+    }
+    return st.pending.map(([, p]) => p);
+  }
+
+  /** A request left open by a merged part: counted unless another part completed it. */
+  addOpen(p: Pending): void {
+    if (this.finals.has(idHash(p.rec.auditID))) return;
+    this.accept(p.rec, p.origin);
   }
 
   /** Counts the still-open requests and returns the summary. */

@@ -12,7 +12,8 @@ import { createGunzip } from 'node:zlib';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { InputRecord } from '../../model/types.ts';
-import { AuditAggregator, type AuditSummary } from './aggregate.ts';
+import { Worker } from 'node:worker_threads';
+import { AuditAggregator, stateOrigins, type AggregatorState, type AuditSummary, type Pending } from './aggregate.ts';
 import { recordFromLine, recordFromObject } from './extract.ts';
 import type { AuditOptions, AuditRecord, RecordOrigin } from './types.ts';
 
@@ -96,7 +97,7 @@ async function isGzip(file: string): Promise<boolean> {
 }
 
 /** Per-line handling shared by line mode and document mode. */
-class LineHandler {
+export class LineHandler {
   private readonly agg: AuditAggregator;
   private slowOnly: boolean;
   private sinceVerify = 0;
@@ -187,6 +188,108 @@ function eqDeep(a: unknown, b: unknown): boolean {
   return ka.every((k) => eqDeep((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+interface LineOptions {
+  maxLineBytes: number;
+  signal: AbortSignal | undefined;
+  /** Drop the bytes up to and including the first newline (the line belongs to the previous range). */
+  skipFirst?: boolean;
+  /** Stop before a line that starts at or after this many bytes from the stream's start. */
+  stopAt?: number;
+}
+
+/**
+ * Splits a byte stream into lines (without the newline or a trailing CR) and calls `onLine(text, n)`
+ * with a 1-based line number; a line longer than maxLineBytes is dropped and reported through
+ * `onTooLong`. Lines are decoded one by one from the bytes, so a string kept for later (a sample, a
+ * key) pins at most its own line, never a whole read buffer. Returns the number of lines seen.
+ */
+export async function forEachLine(
+  stream: Readable,
+  o: LineOptions,
+  onLine: (text: string, n: number) => void,
+  onTooLong: () => void,
+): Promise<number> {
+  const lineAt = (buf: Buffer, a: number, b: number) => buf.toString('utf8', a, b > a && buf[b - 1] === 13 ? b - 1 : b);
+  const stopAt = o.stopAt ?? Infinity;
+  let skipping = o.skipFirst === true;
+  let rest: Buffer[] = [];
+  let restLen = 0;
+  let tooLong = false;
+  let lineNo = 0;
+  let base = 0;
+  let lineStart = 0;
+  for await (const chunk of stream) {
+    if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+    const buf = chunk as Buffer;
+    let start = 0;
+    let nl = buf.indexOf(10);
+    if (skipping) {
+      if (nl < 0) {
+        base += buf.length;
+        continue;
+      }
+      skipping = false;
+      start = nl + 1;
+      lineStart = base + start;
+      nl = buf.indexOf(10, start);
+    }
+    if (restLen > 0 || tooLong) {
+      if (lineStart >= stopAt) return lineNo;
+      if (nl < 0) {
+        if (!tooLong) {
+          rest.push(buf);
+          restLen += buf.length;
+          if (restLen > o.maxLineBytes) {
+            tooLong = true;
+            rest = [];
+            restLen = 0;
+          }
+        }
+        base += buf.length;
+        continue;
+      }
+      lineNo++;
+      if (tooLong) onTooLong();
+      else {
+        const joined = Buffer.concat([...rest, buf.subarray(0, nl)]);
+        onLine(lineAt(joined, 0, joined.length), lineNo);
+      }
+      rest = [];
+      restLen = 0;
+      tooLong = false;
+      start = nl + 1;
+      lineStart = base + start;
+      nl = buf.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      if (base + start >= stopAt) return lineNo;
+      onLine(lineAt(buf, start, nl), ++lineNo);
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    lineStart = base + start;
+    if (start < buf.length) {
+      if (lineStart >= stopAt) return lineNo;
+      rest = [Buffer.from(buf.subarray(start))];
+      restLen = rest[0]!.length;
+      if (restLen > o.maxLineBytes) {
+        tooLong = true;
+        rest = [];
+        restLen = 0;
+      }
+    }
+    base += buf.length;
+  }
+  if (tooLong) {
+    lineNo++;
+    onTooLong();
+  } else if (restLen > 0 && lineStart < stopAt) {
+    const joined = Buffer.concat(rest);
+    onLine(lineAt(joined, 0, joined.length), ++lineNo);
+  }
+  return lineNo;
+}
+
 /** Streams one file into the handler. Throws only when the file cannot be opened at all. */
 async function readFile(
   file: string,
@@ -205,13 +308,13 @@ async function readFile(
   });
   const stream: Readable = gz ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
-  let rest: Buffer | undefined;
   let lineNo = 0;
   const state: { mode: 'unknown' | 'lines' | 'document' } = { mode: 'unknown' };
   const doc: string[] = [];
   let docBytes = 0;
   let docTooLarge = false;
   const take = (text: string, n: number) => {
+    lineNo = n;
     if (state.mode === 'unknown') {
       const t = text.trim();
       if (t === '') return;
@@ -231,44 +334,15 @@ async function readFile(
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     handler.line(text, { file, line: n }, n);
   };
-  // Lines are decoded one by one from the bytes, so a string kept for later (a sample, a key) pins
-  // at most its own line, never a whole read buffer.
-  const lineAt = (buf: Buffer, a: number, b: number) =>
-    buf.toString('utf8', a, b > a && buf[b - 1] === 13 ? b - 1 : b);
   try {
-    for await (const chunk of stream) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const buf = chunk as Buffer;
-      let start = 0;
-      let nl = buf.indexOf(10);
-      if (rest) {
-        if (nl < 0) {
-          rest = Buffer.concat([rest, buf]);
-          if (rest.length > opts.maxLineBytes) {
-            agg.stats.malformed++;
-            agg.note(`${file}: a line longer than ${opts.maxLineBytes} bytes was skipped`);
-            rest = Buffer.alloc(0);
-          }
-          continue;
-        }
-        const joined = Buffer.concat([rest, buf.subarray(0, nl)]);
-        take(lineAt(joined, 0, joined.length), ++lineNo);
-        rest = undefined;
-        start = nl + 1;
-        nl = buf.indexOf(10, start);
-      }
-      while (nl >= 0) {
-        take(lineAt(buf, start, nl), ++lineNo);
-        start = nl + 1;
-        nl = buf.indexOf(10, start);
-      }
-      if (start < buf.length) rest = Buffer.from(buf.subarray(start));
-    }
+    await forEachLine(stream, { maxLineBytes: opts.maxLineBytes, signal }, take, () => {
+      agg.stats.malformed++;
+      agg.note(`${file}: a line longer than ${opts.maxLineBytes} bytes was skipped`);
+    });
   } catch (err) {
     if (signal?.aborted) throw err;
     agg.note(`${file}: ${describeError(err)}; the lines before the damage were read`);
   }
-  if (rest && rest.length > 0) take(lineAt(rest, 0, rest.length), ++lineNo);
   const format = state.mode === 'document' ? 'audit-json-document' : 'audit-jsonl';
   if (state.mode === 'document') {
     if (docTooLarge) {
@@ -293,6 +367,124 @@ async function readFile(
   return { path: file, sha256: hash.digest('hex'), bytes, format: gz ? `${format}+gzip` : format };
 }
 
+/** What a worker thread reads: one byte range of a JSON-lines file. */
+export interface RangeJob {
+  file: string;
+  start: number;
+  end: number;
+  opts: AuditOptions;
+  period?: { from?: Date; to?: Date };
+}
+
+export interface RangeResult {
+  state: AggregatorState;
+  /** Physical lines owned by the range (to shift the line numbers of later ranges). */
+  lines: number;
+}
+
+/**
+ * Reads the lines that start in [start, end) of a file into a fresh aggregator (the worker side).
+ * Line numbers in the result are relative to the range.
+ */
+export async function readRange(job: RangeJob): Promise<RangeResult> {
+  const agg = new AuditAggregator(job.opts, job.period);
+  const handler = new LineHandler(agg, job.opts);
+  const from = job.start > 0 ? job.start - 1 : 0;
+  const stream = createReadStream(job.file, { start: from, highWaterMark: 1024 * 1024 });
+  let lines = 0;
+  try {
+    lines = await forEachLine(
+      stream,
+      { maxLineBytes: job.opts.maxLineBytes, signal: undefined, skipFirst: job.start > 0, stopAt: job.end - from },
+      (text, n) => {
+        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
+        handler.line(text, { file: job.file, line: n }, n);
+      },
+      () => {
+        agg.stats.malformed++;
+        agg.note(`${job.file}: a line longer than ${job.opts.maxLineBytes} bytes was skipped`);
+      },
+    );
+  } finally {
+    stream.destroy();
+  }
+  return { state: agg.exportState(), lines };
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** A plain JSON-lines file large enough to split across worker threads. */
+async function splittable(file: string, opts: AuditOptions): Promise<number | undefined> {
+  if (opts.workers < 2) return undefined;
+  const st = await stat(file);
+  if (st.size < opts.parallelMinBytes || (await isGzip(file))) return undefined;
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const head = buf.toString('utf8', 0, bytesRead).trimStart();
+    const first = head.slice(0, Math.max(0, head.indexOf('\n'))).trim();
+    return head.startsWith('[') || first === '{' ? undefined : st.size;
+  } finally {
+    await fh.close();
+  }
+}
+
+function runWorker(job: RangeJob, signal: AbortSignal | undefined): Promise<RangeResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: job });
+    const onAbort = () => void w.terminate();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    w.once('message', (r: RangeResult) => resolve(r));
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (code !== 0) reject(new Error(`audit-log worker exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Reads one large JSON-lines file with `opts.workers` worker threads, each on a byte range split at
+ * line boundaries, and merges their states in file order (same samples, counts and line numbers as
+ * a sequential read; a request whose stages straddle two ranges is still counted once).
+ */
+async function readParallel(
+  file: string,
+  size: number,
+  agg: AuditAggregator,
+  opts: AuditOptions,
+  ro: ReadOptions,
+): Promise<InputRecord> {
+  const n = opts.workers;
+  const bounds = Array.from({ length: n + 1 }, (_, i) => Math.floor((size * i) / n));
+  const hashed = hashFile(file);
+  const jobs = bounds.slice(0, -1).map((start, i) => {
+    const job: RangeJob = { file, start, end: bounds[i + 1]!, opts };
+    if (ro.period) job.period = ro.period;
+    return job;
+  });
+  const results = await Promise.all(jobs.map((j) => runWorker(j, ro.signal)));
+  let offset = 0;
+  const open: Pending[] = [];
+  for (const r of results) {
+    if (offset > 0) for (const o of stateOrigins(r.state)) if (o.line !== undefined) o.line += offset;
+    open.push(...agg.merge(r.state));
+    offset += r.lines;
+  }
+  for (const p of open) agg.addOpen(p);
+  const { sha256, bytes } = await hashed;
+  return { path: file, sha256, bytes, format: 'audit-jsonl' };
+}
+
 /** Reads every path into one summary. Never throws for unreadable or malformed input. */
 export async function readAuditLogs(paths: string[], opts: AuditOptions, ro: ReadOptions = {}): Promise<ReadResult> {
   const agg = new AuditAggregator(opts, ro.period);
@@ -301,6 +493,17 @@ export async function readAuditLogs(paths: string[], opts: AuditOptions, ro: Rea
   const inputs: InputRecord[] = [];
   for (const f of files) {
     try {
+      const size = await splittable(f, opts);
+      if (size !== undefined) {
+        try {
+          inputs.push(await readParallel(f, size, agg, opts, ro));
+          continue;
+        } catch (err) {
+          if (ro.signal?.aborted) throw err;
+          // Nothing was merged when a worker fails (Promise.all rejects first): read it sequentially.
+          agg.note(`${f}: worker threads failed (${describeError(err)}); read sequentially`);
+        }
+      }
       inputs.push(await readFile(f, handler, agg, opts, ro.signal));
     } catch (err) {
       if (ro.signal?.aborted) throw err;

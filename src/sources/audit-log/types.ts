@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Types of the audit-log source. An AuditRecord is the slim projection of one audit.k8s.io Event:
  * only the fields the checks need. Request and response bodies never reach it; the few body fields
@@ -108,6 +110,10 @@ export interface AuditOptions {
   maxLineBytes: number;
   /** Largest pretty-printed (non JSON-lines) document read whole, bytes. */
   maxDocumentBytes: number;
+  /** Worker threads for one large JSON-lines file (1 reads on the calling thread). */
+  workers: number;
+  /** Files smaller than this are read on the calling thread. */
+  parallelMinBytes: number;
   /** Disable the string-scanning fast path (every line through JSON.parse). */
   slowPathOnly: boolean;
 }
@@ -131,4 +137,6 @@ export const DEFAULT_OPTIONS: AuditOptions = {
   maxLineBytes: 16 * 1024 * 1024,
   maxDocumentBytes: 64 * 1024 * 1024,
   slowPathOnly: false,
+  workers: Math.max(1, Math.min(2, availableParallelism())),
+  parallelMinBytes: 64 * 1024 * 1024,
 };
