@@ -144,9 +144,9 @@ class SampleTally {
   constructor(cap: number) {
     this.cap = cap;
   }
-  add(s: () => SampleEvent): void {
+  add(r: AuditRecord, origin: RecordOrigin, detail?: string): void {
     this.count++;
-    if (this.samples.length < this.cap) this.samples.push(s());
+    if (this.samples.length < this.cap) this.samples.push(toSample(r, origin, detail));
   }
   toJSON(): Tally {
     return { count: this.count, samples: this.samples };
@@ -421,16 +421,15 @@ export class AuditAggregator {
     this.levels.add(r.level);
     this.verbs.add(r.verb);
     const out = outcome(r);
-    const sample = (detail?: string) => () => toSample(r, origin, detail);
     const res = r.resource ? (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) : undefined;
 
     if (out === 'succeeded' && res !== undefined) this.recordUsage(r, res);
 
     if (isAnonymous(r)) {
-      if (out === 'denied') this.anonDenied.add(sample());
+      if (out === 'denied') this.anonDenied.add(r, origin);
       else if (r.resource === undefined && this.opts.publicPaths.includes(r.requestURI.split('?')[0]!)) this.anonPublic++;
       else {
-        this.anonRisky.add(sample());
+        this.anonRisky.add(r, origin);
         this.anonByIp.add(r.sourceIP ?? '(unknown)');
       }
     }
@@ -448,14 +447,14 @@ export class AuditAggregator {
         if (verbs && !verbs.has(r.verb)) verbs.add(flat(r.verb));
         const cls = principalClass(r.user, this.opts.expectedSecretReaders);
         if (cls === 'human' || cls === 'unexpected-service-account' || cls === 'anonymous') {
-          this.secretFlagged.add(sample(cls));
+          this.secretFlagged.add(r, origin, cls);
         }
       }
     }
 
     if (r.resource === 'pods' && r.subresource !== undefined && SESSION_SUBRESOURCES.has(r.subresource)) {
       if (out === 'succeeded' || out === 'unknown') {
-        this.execTally.add(sample());
+        this.execTally.add(r, origin);
         this.execKind.add(r.subresource);
         this.execBy.add(r.user);
       }
@@ -464,7 +463,7 @@ export class AuditAggregator {
     const succeeded = out === 'succeeded';
     if (r.resource !== undefined && RBAC_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && !r.subresource) {
       if (succeeded) {
-        this.rbacTally.add(sample());
+        this.rbacTally.add(r, origin);
         this.rbacRV.add(`${r.resource} ${r.verb}`);
         this.rbacBy.add(r.user);
         if ((r.resource === 'rolebindings' || r.resource === 'clusterrolebindings') && POD_WRITE.has(r.verb)) {
@@ -472,7 +471,7 @@ export class AuditAggregator {
           const defaultAdminBinding = r.resource === 'clusterrolebindings' && r.name === 'cluster-admin';
           if (b?.roleRefName === 'cluster-admin' || (defaultAdminBinding && r.verb !== 'create')) {
             const to = b && b.subjects.length > 0 ? ` to ${b.subjects.join(', ')}` : '';
-            this.adminTally.add(sample(`roleRef ${b?.roleRefKind ?? 'ClusterRole'}/cluster-admin${to}`));
+            this.adminTally.add(r, origin, `roleRef ${b?.roleRefKind ?? 'ClusterRole'}/cluster-admin${to}`);
           } else if (!b) this.unseenBindings++;
         }
       }
@@ -481,7 +480,7 @@ export class AuditAggregator {
     if (r.impersonatedUser !== undefined) {
       if (out === 'denied') this.impDenied++;
       else {
-        this.impTally.add(sample());
+        this.impTally.add(r, origin);
         this.impPairs.add(`${r.user} as ${r.impersonatedUser}`);
       }
     }
@@ -502,13 +501,13 @@ export class AuditAggregator {
     if (r.resource !== undefined && POD_WRITE.has(r.verb) && !r.subresource && succeeded) {
       const b = r.body?.kind === 'pod' ? r.body : undefined;
       if (b && b.flags.length > 0) {
-        this.privTally.add(sample(b.flags.join(', ')));
+        this.privTally.add(r, origin, b.flags.join(', '));
         for (const f of b.flags) this.privFlags.add(f);
       } else if (!b && r.resource === 'pods' && r.verb === 'create') this.unseenPods++;
     }
 
     if (r.resource !== undefined && WEBHOOK_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && succeeded) {
-      this.hookTally.add(sample());
+      this.hookTally.add(r, origin);
       this.hookRV.add(`${r.resource} ${r.verb}`);
     }
   }

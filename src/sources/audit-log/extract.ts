@@ -326,7 +326,12 @@ function strAt(s: string, i: number): string | undefined {
   return readString(s, i, e);
 }
 
-/** A flat object whose values are all strings (objectRef), or undefined when it is not one. */
+const REF_KEYS = new Set(['resource', 'subresource', 'namespace', 'name', 'apiGroup']);
+
+/**
+ * A flat object whose values are all strings (objectRef), keeping only the keys the checks read, or
+ * undefined when it is not such an object.
+ */
 function flatStrings(s: string, i: number, end: number): Record<string, unknown> | undefined {
   if (s.charCodeAt(i) !== 123) return undefined;
   const out: Record<string, unknown> = {};
@@ -335,9 +340,15 @@ function flatStrings(s: string, i: number, end: number): Record<string, unknown>
   for (;;) {
     const k = strAt(s, p);
     if (k === undefined || s.charCodeAt(strEnd) !== 58) return undefined;
-    const v = strAt(s, strEnd + 1);
-    if (v === undefined) return undefined;
-    out[k] = v;
+    const vs = strEnd + 1;
+    if (s.charCodeAt(vs) !== 34) return undefined;
+    if (REF_KEYS.has(k)) {
+      out[k] = strAt(s, vs);
+    } else {
+      const e = stringEnd(s, vs);
+      if (e < 0) return undefined;
+      strEnd = e;
+    }
     const c = s.charCodeAt(strEnd);
     if (c === 125) return strEnd + 1 === end ? out : undefined;
     if (c !== 44) return undefined;
