@@ -98,8 +98,12 @@ export function flat(s: string): string {
   return JSON.parse(JSON.stringify(s)) as string;
 }
 
-/** 53-bit hash of an auditID (cyrb53): the dedupe window stores numbers, not strings. */
-export function idHash(id: string): number {
+/** The two halves of the last hashId() result (module state: no allocation per event). */
+let H1 = 0;
+let H2 = 0;
+
+/** 53-bit hash of an auditID (cyrb53) into H1 (32 bits) and H2 (21 bits, never 0). */
+function hashId(id: string): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < id.length; i++) {
@@ -109,7 +113,72 @@ export function idHash(id: string): number {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  H1 = h1 >>> 0;
+  H2 = (h2 & 2097151) | 1;
+}
+
+/** 53-bit numeric key of an auditID (the pending map's key). */
+export function idHash(id: string): number {
+  hashId(id);
+  return H2 * 4294967296 + H1;
+}
+
+/**
+ * The auditIDs of recent final events, hashed, in two open-addressing tables of typed arrays
+ * (no allocation per event): when the current table holds half the window it becomes the previous
+ * one, so between window/2 and window recent ids are remembered.
+ */
+class IdWindow {
+  private cur: Uint32Array;
+  private prev: Uint32Array;
+  private count = 0;
+  private readonly half: number;
+  private readonly mask: number;
+  constructor(window: number) {
+    this.half = Math.max(1024, Math.ceil(window / 2));
+    let slots = 1;
+    while (slots < this.half * 2) slots *= 2;
+    this.mask = slots - 1;
+    this.cur = new Uint32Array(slots * 2);
+    this.prev = new Uint32Array(slots * 2);
+  }
+  private static find(t: Uint32Array, mask: number, a: number, b: number): number {
+    let i = (a ^ (b * 31)) & mask;
+    for (;;) {
+      const k = t[i * 2 + 1]!;
+      if (k === 0 || (k === b && t[i * 2] === a)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+  has(a: number, b: number): boolean {
+    return (
+      this.cur[IdWindow.find(this.cur, this.mask, a, b) * 2 + 1] !== 0 ||
+      this.prev[IdWindow.find(this.prev, this.mask, a, b) * 2 + 1] !== 0
+    );
+  }
+  add(a: number, b: number): void {
+    if (this.count >= this.half) {
+      const t = this.prev;
+      this.prev = this.cur;
+      t.fill(0);
+      this.cur = t;
+      this.count = 0;
+    }
+    const i = IdWindow.find(this.cur, this.mask, a, b);
+    if (this.cur[i * 2 + 1] === 0) {
+      this.cur[i * 2] = a;
+      this.cur[i * 2 + 1] = b;
+      this.count++;
+    }
+  }
+  /** Every remembered id as [h1, h2, h1, h2...]. */
+  pairs(): number[] {
+    const out: number[] = [];
+    for (const t of [this.prev, this.cur]) {
+      for (let i = 0; i < t.length; i += 2) if (t[i + 1] !== 0) out.push(t[i]!, t[i + 1]!);
+    }
+    return out;
+  }
 }
 const TOP = 50;
 
@@ -242,6 +311,7 @@ export interface AggregatorState {
   first: number;
   last: number;
   pending: [number, Pending][];
+  /** Hashed final auditIDs as [h1, h2, h1, h2...]. */
   finals: number[];
   buckets: number[];
   counters: Record<(typeof COUNTERS)[number], CounterState>;
@@ -283,10 +353,8 @@ export class AuditAggregator {
   private first = Infinity;
   private last = -Infinity;
   private readonly pending = new Map<number, Pending>();
-  /** Recent final auditIDs (hashed), with a ring buffer giving the eviction order. */
-  private readonly finals = new Set<number>();
-  private readonly finalsRing: number[] = [];
-  private finalsPos = 0;
+  /** Recent final auditIDs (hashed). */
+  private readonly finals: IdWindow;
   private readonly levels = new CappedCounter(20);
   private readonly verbs = new CappedCounter(50);
   private readonly bucketMs: number;
@@ -326,6 +394,7 @@ export class AuditAggregator {
 
   constructor(opts: AuditOptions, period?: { from?: Date; to?: Date }) {
     this.opts = opts;
+    this.finals = new IdWindow(opts.dedupeWindow);
     this.from = period?.from ? period.from.getTime() : -Infinity;
     this.to = period?.to ? period.to.getTime() : Infinity;
     if (period?.from) this.window.from = period.from.toISOString();
@@ -368,13 +437,15 @@ export class AuditAggregator {
   private accept(rec: AuditRecord, origin: RecordOrigin): void {
     const rank = STAGE_RANK[rec.stage] ?? 2;
     const id = idHash(rec.auditID);
-    if (this.finals.has(id)) {
+    const a = H1;
+    const b = H2;
+    if (this.finals.has(a, b)) {
       this.stats.duplicates++;
       return;
     }
     if (rank >= 2) {
-      this.pending.delete(id);
-      this.markFinal(id);
+      if (this.pending.size > 0) this.pending.delete(id);
+      this.finals.add(a, b);
       this.count(rec, origin);
       return;
     }
@@ -390,22 +461,15 @@ export class AuditAggregator {
       const oldest = this.pending.keys().next().value as number;
       const p = this.pending.get(oldest)!;
       this.pending.delete(oldest);
-      this.markFinal(oldest);
+      this.markFinal(p.rec.auditID);
       this.count(p.rec, p.origin);
       this.note(`more than ${this.opts.maxPending} requests were open at once; some were counted before their final stage`);
     }
   }
 
-  private markFinal(id: number): void {
-    this.finals.add(id);
-    const cap = this.opts.dedupeWindow;
-    if (this.finalsRing.length < cap) {
-      this.finalsRing.push(id);
-      return;
-    }
-    this.finals.delete(this.finalsRing[this.finalsPos]!);
-    this.finalsRing[this.finalsPos] = id;
-    this.finalsPos = (this.finalsPos + 1) % cap;
+  private markFinal(auditID: string): void {
+    hashId(auditID);
+    this.finals.add(H1, H2);
   }
 
   /** Counts one request (its most complete event) into every check. */
@@ -534,14 +598,13 @@ export class AuditAggregator {
 
   /** This aggregator's state, for merging into another (see merge). Call instead of finish(). */
   exportState(): AggregatorState {
-    const ring = this.finalsRing;
     return {
       stats: { ...this.stats },
       notes: [...this.notes],
       first: this.first,
       last: this.last,
       pending: [...this.pending.entries()],
-      finals: [...ring.slice(this.finalsPos), ...ring.slice(0, this.finalsPos)],
+      finals: this.finals.pairs(),
       buckets: [...this.buckets],
       counters: Object.fromEntries(COUNTERS.map((k) => [k, this[k].export()])) as AggregatorState['counters'],
       tallies: Object.fromEntries(TALLIES.map((k) => [k, this[k].toJSON()])) as AggregatorState['tallies'],
@@ -601,24 +664,27 @@ export class AuditAggregator {
       }
       for (const x of list) if (mine.length < 3) mine.push(x);
     }
-    for (const id of st.finals) {
+    for (let i = 0; i < st.finals.length; i += 2) {
+      const a = st.finals[i]!;
+      const b = st.finals[i + 1]!;
       // a request left open by an earlier input and completed in this part was counted there
-      this.pending.delete(id);
-      if (!this.finals.has(id)) this.markFinal(id);
+      if (this.pending.size > 0) this.pending.delete(b * 4294967296 + a);
+      if (!this.finals.has(a, b)) this.finals.add(a, b);
     }
     return st.pending.map(([, p]) => p);
   }
 
   /** A request left open by a merged part: counted unless another part completed it. */
   addOpen(p: Pending): void {
-    if (this.finals.has(idHash(p.rec.auditID))) return;
+    hashId(p.rec.auditID);
+    if (this.finals.has(H1, H2)) return;
     this.accept(p.rec, p.origin);
   }
 
   /** Counts the still-open requests and returns the summary. */
   finish(): AuditSummary {
-    for (const [id, p] of this.pending) {
-      this.markFinal(id);
+    for (const p of this.pending.values()) {
+      this.markFinal(p.rec.auditID);
       this.count(p.rec, p.origin);
     }
     this.pending.clear();

@@ -326,6 +326,23 @@ function strAt(s: string, i: number): string | undefined {
   return readString(s, i, e);
 }
 
+/** A JSON array of strings spanning [i, end), or undefined when it is not exactly that. */
+function stringArray(s: string, i: number, end: number): string[] | undefined {
+  if (s.charCodeAt(i) !== 91) return undefined;
+  const out: string[] = [];
+  let p = i + 1;
+  if (s.charCodeAt(p) === 93) return p + 1 === end ? out : undefined;
+  for (;;) {
+    const v = strAt(s, p);
+    if (v === undefined) return undefined;
+    out.push(v);
+    const c = s.charCodeAt(strEnd);
+    if (c === 93) return strEnd + 1 === end ? out : undefined;
+    if (c !== 44) return undefined;
+    p = strEnd + 1;
+  }
+}
+
 const REF_KEYS = new Set(['resource', 'subresource', 'namespace', 'name', 'apiGroup']);
 
 /**
@@ -408,7 +425,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
       if (g >= 0) {
         const ge = valueEnd(s, g + 10);
         if (ge < 0 || ge > end) return undefined;
-        user['groups'] = JSON.parse(s.slice(g + 10, ge));
+        user['groups'] = stringArray(s, g + 10, ge) ?? JSON.parse(s.slice(g + 10, ge));
       }
     }
   }
