@@ -136,3 +136,30 @@ test('lines longer than maxLineBytes are counted malformed', async (t) => {
   t.is(r.summary.stats.malformed, 1);
   t.is(r.summary.stats.requests, 1);
 });
+
+test('UTF-8 names survive chunk boundaries and the ASCII fast decoding', async (t) => {
+  const dir = await tmp(t);
+  const base = (await readFile(fx('clean.jsonl'), 'utf8')).split('\n')[1]!;
+  const name = 'zoë-管理者-🔑@example.com';
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    lines.push(
+      base
+        .replace('"system:kube-scheduler"', JSON.stringify(i % 2 ? name : 'ascii@example.com'))
+        .replace(/"auditID":"[^"]+"/, `"auditID":"u-${i}"`)
+        .replace('"resource":"leases"', '"resource":"secrets"')
+        .replace('"verb":"update"', '"verb":"get"'),
+    );
+  }
+  await writeFile(path.join(dir, 'a.log'), lines.join('\n'));
+  const r = await readAuditLogs([path.join(dir, 'a.log')], opts());
+  t.is(r.summary.stats.requests, 3000);
+  t.is(r.summary.stats.malformed, 0);
+  t.deepEqual(
+    r.summary.secretReads.byPrincipal.map((p) => [p.principal, p.count]),
+    [
+      ['ascii@example.com', 1500],
+      [name, 1500],
+    ],
+  );
+});
