@@ -14,6 +14,7 @@ export type { AuditOptions } from './types.ts';
 export { AUDIT_RULES, analyzeAudit } from './analyze.ts';
 export { correlateWithRbac, correlateWithRbacOutput, type RbacGrant, type RbacSubject } from './correlate.ts';
 export { readAuditLogs } from './read.ts';
+export { DEFAULT_OPTIONS as DEFAULT_AUDIT_OPTIONS } from './types.ts';
 
 /** True for a parsed audit Event or EventList (used to name an audit log given to another source). */
 export function isAuditLogJson(json: unknown): boolean {

@@ -4,6 +4,8 @@
  * aggregator. Gzip is detected by its magic bytes, not the file name. A file whose first line is a
  * lone `{` or `[` is a pretty-printed document (an EventList, a single Event or an array) and is read
  * whole, up to `maxDocumentBytes`. Malformed or truncated lines are counted and skipped, never fatal.
+ * With `workers` > 1, a large plain JSON-lines file is split by byte ranges at line boundaries across
+ * worker threads whose aggregator states are merged in file order (see readParallel).
  */
 import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
@@ -66,7 +68,11 @@ export async function expandPaths(
         };
         await walk(p, 0);
         if (found.length === 0) unreadable.push({ path: p, message: 'directory holds no audit log files' });
-        for (const f of found) await addFile(f);
+        // Oldest first (audit.log.2, audit.log.1, audit.log): rotations that overlap are then read one
+        // after the other, inside the dedupe window.
+        const withTime = await Promise.all(found.map(async (f) => ({ f, t: (await stat(f)).mtimeMs })));
+        withTime.sort((a, b) => a.t - b.t || (a.f < b.f ? -1 : 1));
+        for (const { f } of withTime) await addFile(f);
       } else {
         await addFile(p);
       }
