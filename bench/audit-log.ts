@@ -103,7 +103,10 @@ const VERBS = ['get', 'list', 'watch', 'update', 'patch', 'create', 'delete'];
 
 function hex(r: () => number, n: number): string {
   let s = '';
-  while (s.length < n) s += Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(r() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }
 
@@ -186,7 +189,11 @@ async function childBare(file: string): Promise<unknown> {
     if (!line) continue;
     lines++;
     try {
-      const e = JSON.parse(line) as { verb?: string; objectRef?: { resource?: string }; user?: { username?: string } };
+      const e = JSON.parse(line) as {
+        verb?: string;
+        objectRef?: { resource?: string };
+        user?: { username?: string };
+      };
       const k = `${e.verb}|${e.objectRef?.resource ?? ''}|${e.user?.username ?? ''}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     } catch {
@@ -273,10 +280,16 @@ export async function benchAuditLog(opts: BenchOptions = {}): Promise<BenchResul
     const g0 = performance.now();
     const lines = await generateLog(file, size);
     const bytes = (await stat(file)).size;
-    log(`generated ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${((performance.now() - g0) / 1000).toFixed(1)} s: ${file}`);
+    log(
+      `generated ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${((performance.now() - g0) / 1000).toFixed(1)} s: ${file}`,
+    );
     const results: ContestantResult[] = [];
     const repeat = opts.repeat ?? 3;
-    log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs; best of ${repeat} runs`);
+    log(
+      `load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${availableParallelism()} CPUs; best of ${repeat} runs`,
+    );
     results.push(await runNodeContestant('kubeproof', file, bytes, repeat));
     results.push(await runNodeContestant('bare', file, bytes, repeat));
     if (!opts.skipJq) results.push(await runJq(file, bytes));

@@ -63,7 +63,13 @@ export interface AuditSummary {
   gaps: Gap[];
   gapCount: number;
   anonymous: { allowedRisky: Tally; allowedPublic: number; denied: Tally; bySourceIP: PrincipalCount[] };
-  secretReads: { total: number; denied: number; flagged: Tally; byPrincipal: PrincipalCount[]; principals: number };
+  secretReads: {
+    total: number;
+    denied: number;
+    flagged: Tally;
+    byPrincipal: PrincipalCount[];
+    principals: number;
+  };
   exec: { tally: Tally; byKind: Record<string, number>; byPrincipal: PrincipalCount[] };
   rbacChanges: { tally: Tally; byResourceVerb: Record<string, number>; byPrincipal: PrincipalCount[] };
   clusterAdminGrants: { tally: Tally; unseenBindingWrites: number };
@@ -293,13 +299,39 @@ export interface CounterState {
 }
 
 const COUNTERS = [
-  'levels', 'verbs', 'anonByIp', 'secretBy', 'execKind', 'execBy', 'rbacRV', 'rbacBy', 'impPairs', 'authWindows',
-  'privFlags', 'hookRV',
+  'levels',
+  'verbs',
+  'anonByIp',
+  'secretBy',
+  'execKind',
+  'execBy',
+  'rbacRV',
+  'rbacBy',
+  'impPairs',
+  'authWindows',
+  'privFlags',
+  'hookRV',
 ] as const;
 const TALLIES = [
-  'anonRisky', 'anonDenied', 'secretFlagged', 'execTally', 'rbacTally', 'adminTally', 'impTally', 'privTally', 'hookTally',
+  'anonRisky',
+  'anonDenied',
+  'secretFlagged',
+  'execTally',
+  'rbacTally',
+  'adminTally',
+  'impTally',
+  'privTally',
+  'hookTally',
 ] as const;
-const SCALARS = ['anonPublic', 'secretTotal', 'secretDenied', 'unseenBindings', 'impDenied', 'authFailTotal', 'unseenPods'] as const;
+const SCALARS = [
+  'anonPublic',
+  'secretTotal',
+  'secretDenied',
+  'unseenBindings',
+  'impDenied',
+  'authFailTotal',
+  'unseenPods',
+] as const;
 
 /**
  * What one aggregator hands to another (a worker thread's share of a file): structured-clonable.
@@ -463,7 +495,9 @@ export class AuditAggregator {
       this.pending.delete(oldest);
       this.markFinal(p.rec.auditID);
       this.count(p.rec, p.origin);
-      this.note(`more than ${this.opts.maxPending} requests were open at once; some were counted before their final stage`);
+      this.note(
+        `more than ${this.opts.maxPending} requests were open at once; some were counted before their final stage`,
+      );
     }
   }
 
@@ -479,8 +513,12 @@ export class AuditAggregator {
     if (!Number.isNaN(r.time)) {
       if (r.time < this.first) this.first = r.time;
       if (r.time > this.last) this.last = r.time;
-      if (this.buckets.size < AuditAggregator.MAX_BUCKETS) this.buckets.add(Math.floor(r.time / this.bucketMs));
-      else this.note('the window is too long for gap detection at this resolution; later gaps were not examined');
+      if (this.buckets.size < AuditAggregator.MAX_BUCKETS)
+        this.buckets.add(Math.floor(r.time / this.bucketMs));
+      else
+        this.note(
+          'the window is too long for gap detection at this resolution; later gaps were not examined',
+        );
     }
     this.levels.add(r.level);
     this.verbs.add(r.verb);
@@ -491,7 +529,8 @@ export class AuditAggregator {
 
     if (isAnonymous(r)) {
       if (out === 'denied') this.anonDenied.add(r, origin);
-      else if (r.resource === undefined && this.opts.publicPaths.includes(r.requestURI.split('?')[0]!)) this.anonPublic++;
+      else if (r.resource === undefined && this.opts.publicPaths.includes(r.requestURI.split('?')[0]!))
+        this.anonPublic++;
       else {
         this.anonRisky.add(r, origin);
         this.anonByIp.add(r.sourceIP ?? '(unknown)');
@@ -525,12 +564,20 @@ export class AuditAggregator {
     }
 
     const succeeded = out === 'succeeded';
-    if (r.resource !== undefined && RBAC_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && !r.subresource) {
+    if (
+      r.resource !== undefined &&
+      RBAC_RESOURCES.has(r.resource) &&
+      RBAC_WRITE.has(r.verb) &&
+      !r.subresource
+    ) {
       if (succeeded) {
         this.rbacTally.add(r, origin);
         this.rbacRV.add(`${r.resource} ${r.verb}`);
         this.rbacBy.add(r.user);
-        if ((r.resource === 'rolebindings' || r.resource === 'clusterrolebindings') && POD_WRITE.has(r.verb)) {
+        if (
+          (r.resource === 'rolebindings' || r.resource === 'clusterrolebindings') &&
+          POD_WRITE.has(r.verb)
+        ) {
           const b = r.body?.kind === 'binding' ? r.body : undefined;
           const defaultAdminBinding = r.resource === 'clusterrolebindings' && r.name === 'cluster-admin';
           if (b?.roleRefName === 'cluster-admin' || (defaultAdminBinding && r.verb !== 'create')) {
@@ -570,7 +617,12 @@ export class AuditAggregator {
       } else if (!b && r.resource === 'pods' && r.verb === 'create') this.unseenPods++;
     }
 
-    if (r.resource !== undefined && WEBHOOK_RESOURCES.has(r.resource) && RBAC_WRITE.has(r.verb) && succeeded) {
+    if (
+      r.resource !== undefined &&
+      WEBHOOK_RESOURCES.has(r.resource) &&
+      RBAC_WRITE.has(r.verb) &&
+      succeeded
+    ) {
       this.hookTally.add(r, origin);
       this.hookRV.add(`${r.resource} ${r.verb}`);
     }
@@ -706,9 +758,11 @@ export class AuditAggregator {
       ['impersonation pairs', this.impPairs],
       ['401/403 windows', this.authWindows],
     ] as const) {
-      if (c.overflow > 0) this.note(`${name}: more than ${c.map.size} distinct keys; ${c.overflow} requests not itemised`);
+      if (c.overflow > 0)
+        this.note(`${name}: more than ${c.map.size} distinct keys; ${c.overflow} requests not itemised`);
     }
-    if (this.usageTruncated) this.note('permission usage per principal was capped; unused-grant results are partial');
+    if (this.usageTruncated)
+      this.note('permission usage per principal was capped; unused-grant results are partial');
     const bursts = this.findBursts();
     const burstSamples: SampleEvent[] = [];
     for (const b of bursts) {
@@ -717,7 +771,9 @@ export class AuditAggregator {
       }
     }
     const usage = (m: Map<string, Set<string>>) =>
-      Object.fromEntries([...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]));
+      Object.fromEntries(
+        [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]),
+      );
     return {
       stats: { ...st },
       window: { ...this.window },
@@ -745,18 +801,34 @@ export class AuditAggregator {
         ),
         principals: this.secretBy.map.size,
       },
-      exec: { tally: this.execTally.toJSON(), byKind: this.execKind.record(), byPrincipal: byPrincipal(this.execBy) },
+      exec: {
+        tally: this.execTally.toJSON(),
+        byKind: this.execKind.record(),
+        byPrincipal: byPrincipal(this.execBy),
+      },
       rbacChanges: {
         tally: this.rbacTally.toJSON(),
         byResourceVerb: this.rbacRV.record(),
         byPrincipal: byPrincipal(this.rbacBy),
       },
       clusterAdminGrants: { tally: this.adminTally.toJSON(), unseenBindingWrites: this.unseenBindings },
-      impersonation: { tally: this.impTally.toJSON(), denied: this.impDenied, pairs: byPrincipal(this.impPairs) },
+      impersonation: {
+        tally: this.impTally.toJSON(),
+        denied: this.impDenied,
+        pairs: byPrincipal(this.impPairs),
+      },
       authFailures: { total: this.authFailTotal, bursts, samples: burstSamples },
-      privilegedPods: { tally: this.privTally.toJSON(), byFlag: this.privFlags.record(), unseenPodWrites: this.unseenPods },
+      privilegedPods: {
+        tally: this.privTally.toJSON(),
+        byFlag: this.privFlags.record(),
+        unseenPodWrites: this.unseenPods,
+      },
       webhookChanges: { tally: this.hookTally.toJSON(), byResourceVerb: this.hookRV.record() },
-      usage: { users: usage(this.usersUsage), groups: usage(this.groupsUsage), truncated: this.usageTruncated },
+      usage: {
+        users: usage(this.usersUsage),
+        groups: usage(this.groupsUsage),
+        truncated: this.usageTruncated,
+      },
     };
   }
 

@@ -185,7 +185,15 @@ export function analyzeAudit(raw: AuditLogRaw, now: Date): SourceOutput {
           `(${raw.inputs.length} file(s), ${st.lines} line(s), ${st.malformed} malformed)`;
     for (const ruleId of Object.values(AUDIT_RULES)) {
       if (ruleId === AUDIT_RULES.unusedGrants || ruleId === AUDIT_RULES.riskyGrantsUsed) continue;
-      f.add(ruleId, 'error', 'high', `The check could not run: ${why}.`, { stats: st, window: s.window }, [], base);
+      f.add(
+        ruleId,
+        'error',
+        'high',
+        `The check could not run: ${why}.`,
+        { stats: st, window: s.window },
+        [],
+        base,
+      );
     }
   } else {
     coverage(f, s, win, reqs, base);
@@ -220,12 +228,24 @@ export function analyzeAudit(raw: AuditLogRaw, now: Date): SourceOutput {
   return out;
 }
 
-function coverage(f: FindingFactory, s: AuditSummary, win: string, reqs: string, base: Record<string, Scalar>): void {
+function coverage(
+  f: FindingFactory,
+  s: AuditSummary,
+  win: string,
+  reqs: string,
+  base: Record<string, Scalar>,
+): void {
   const gh = s.options.gapHours;
   const levels = Object.entries(s.levels)
     .map(([l, n]) => `${l} ${humanCount(n)}`)
     .join(', ');
-  const agg = { window: s.window, stats: s.stats, gaps: s.gaps, gapCount: s.gapCount, bucketMinutes: s.bucketMinutes };
+  const agg = {
+    window: s.window,
+    stats: s.stats,
+    gaps: s.gaps,
+    gapCount: s.gapCount,
+    bucketMinutes: s.bucketMinutes,
+  };
   if (s.gapCount > 0) {
     const g = s.gaps[0]!;
     f.add(
@@ -266,7 +286,13 @@ function coverage(f: FindingFactory, s: AuditSummary, win: string, reqs: string,
   );
 }
 
-function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, base: Record<string, Scalar>): void {
+function checks(
+  f: FindingFactory,
+  s: AuditSummary,
+  win: string,
+  reqs: string,
+  base: Record<string, Scalar>,
+): void {
   const a = s.anonymous;
   const anonMsg = `${humanCount(a.denied.count)} anonymous request(s) denied, ${humanCount(a.allowedPublic)} to public health/version endpoints`;
   if (a.allowedRisky.count > 0) {
@@ -275,7 +301,12 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
       'fail',
       'high',
       `${humanCount(a.allowedRisky.count)} anonymous request(s) were allowed beyond public endpoints in ${win} (${reqs}); ${anonMsg}.`,
-      { allowed: a.allowedRisky.count, allowedPublic: a.allowedPublic, denied: a.denied.count, bySourceIP: a.bySourceIP },
+      {
+        allowed: a.allowedRisky.count,
+        allowedPublic: a.allowedPublic,
+        denied: a.denied.count,
+        bySourceIP: a.bySourceIP,
+      },
       a.allowedRisky.samples,
       { ...base, ...tallyProps(a.allowedRisky), denied: a.denied.count, allowedPublic: a.allowedPublic },
       'Run the API server with --anonymous-auth=false (or an AuthenticationConfiguration limiting anonymous ' +
@@ -294,7 +325,12 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
   }
 
   const sr = s.secretReads;
-  const srAgg = { total: sr.total, denied: sr.denied, principals: sr.principals, byPrincipal: sr.byPrincipal };
+  const srAgg = {
+    total: sr.total,
+    denied: sr.denied,
+    principals: sr.principals,
+    byPrincipal: sr.byPrincipal,
+  };
   if (sr.flagged.count > 0) {
     const who = [...new Set(sr.flagged.samples.map((x) => x.user))].slice(0, 5).join(', ');
     f.add(
@@ -417,7 +453,9 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
     { pairs: im.pairs, denied: im.denied },
     im.tally.samples,
     { ...base, ...tallyProps(im.tally), denied: im.denied },
-    im.tally.count > 0 ? 'Confirm who holds the impersonate verb and that each use was authorised.' : undefined,
+    im.tally.count > 0
+      ? 'Confirm who holds the impersonate verb and that each use was authorised.'
+      : undefined,
   );
 
   const af = s.authFailures;
@@ -431,7 +469,9 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
           `${o.burstWindowMinutes} min in ${win}: ` +
           af.bursts
             .slice(0, 3)
-            .map((b) => `${b.principal || '(unauthenticated)'} from ${b.sourceIP || '?'} (max ${b.maxInWindow})`)
+            .map(
+              (b) => `${b.principal || '(unauthenticated)'} from ${b.sourceIP || '?'} (max ${b.maxInWindow})`,
+            )
             .join('; ') +
           '.'
       : `No burst of ${o.burstThreshold}+ 401/403 responses within ${o.burstWindowMinutes} min from one ` +
@@ -439,7 +479,9 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
     { threshold: o.burstThreshold, windowMinutes: o.burstWindowMinutes, total: af.total, bursts: af.bursts },
     af.samples,
     { ...base, bursts: af.bursts.length, authFailures: af.total, threshold: o.burstThreshold },
-    af.bursts.length > 0 ? 'Investigate the source: credential guessing, a misconfigured client or a revoked token.' : undefined,
+    af.bursts.length > 0
+      ? 'Investigate the source: credential guessing, a misconfigured client or a revoked token.'
+      : undefined,
   );
 
   const pp = s.privilegedPods;
@@ -497,6 +539,8 @@ function checks(f: FindingFactory, s: AuditSummary, win: string, reqs: string, b
     { byResourceVerb: wh.byResourceVerb },
     wh.tally.samples,
     { ...base, ...tallyProps(wh.tally) },
-    wh.tally.count > 0 ? 'Confirm each change was approved (change ticket) and made by the platform team.' : undefined,
+    wh.tally.count > 0
+      ? 'Confirm each change was approved (change ticket) and made by the platform team.'
+      : undefined,
   );
 }

@@ -41,7 +41,10 @@ function principalOf(s: RbacSubject): string | undefined {
 
 function isSystemSubject(s: RbacSubject): boolean {
   if (s.name.startsWith('system:')) return true;
-  return s.kind === 'ServiceAccount' && (s.namespace === 'kube-system' || s.namespace?.startsWith('kube-') === true);
+  return (
+    s.kind === 'ServiceAccount' &&
+    (s.namespace === 'kube-system' || s.namespace?.startsWith('kube-') === true)
+  );
 }
 
 /** RBAC matching of one request key (`verb|apiGroup|resource[/subresource]`) against a grant. */
@@ -64,7 +67,8 @@ export function riskOf(g: Pick<RbacGrant, 'verbs' | 'resources' | 'apiGroups'>):
   if (g.verbs.includes('*') && g.resources.includes('*')) return 'all verbs on all resources';
   if (g.verbs.includes('*') || g.resources.includes('*')) return 'wildcard';
   if (r('secrets') && (v('get') || v('list') || v('watch'))) return 'reads secrets';
-  if (['pods/exec', 'pods/attach', 'pods/portforward'].some(r) && (v('create') || v('get'))) return 'exec into pods';
+  if (['pods/exec', 'pods/attach', 'pods/portforward'].some(r) && (v('create') || v('get')))
+    return 'exec into pods';
   if (v('escalate') || v('bind')) return 'escalate/bind';
   if (v('impersonate')) return 'impersonate';
   if (
@@ -92,7 +96,15 @@ export function correlateWithRbacOutput(
   };
   if (summary.stats.requests === 0) {
     for (const ruleId of [AUDIT_RULES.unusedGrants, AUDIT_RULES.riskyGrantsUsed]) {
-      f.add(ruleId, 'error', 'medium', 'The check could not run: the audit log holds no events in the window.', {}, [], base);
+      f.add(
+        ruleId,
+        'error',
+        'medium',
+        'The check could not run: the audit log holds no events in the window.',
+        {},
+        [],
+        base,
+      );
     }
     return f.result();
   }
@@ -109,7 +121,8 @@ export function correlateWithRbacOutput(
     const keys = usedKeys(g.subject);
     const used = keys.filter((k) => grantCovers(g, k));
     const risk = riskOf(g);
-    if (risk && used.length > 0) risky.push({ subject: subjectLabel(g.subject), risk, usedAs: used.slice(0, 10) });
+    if (risk && used.length > 0)
+      risky.push({ subject: subjectLabel(g.subject), risk, usedAs: used.slice(0, 10) });
     if (isSystemSubject(g.subject)) continue;
     considered++;
     if (used.length === 0) {
@@ -121,7 +134,9 @@ export function correlateWithRbacOutput(
       });
     }
   }
-  const caveat = summary.usage.truncated ? ' Usage tracking hit its cap, so some grants may be wrongly listed as unused.' : '';
+  const caveat = summary.usage.truncated
+    ? ' Usage tracking hit its cap, so some grants may be wrongly listed as unused.'
+    : '';
   f.add(
     AUDIT_RULES.unusedGrants,
     unused.length > 0 ? 'manual' : 'pass',

@@ -124,7 +124,9 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 function obj(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function bodyFrom(r: AuditRecord, requestObject: unknown): ExtractedBody | undefined {

@@ -21,7 +21,11 @@ export function isAuditLogJson(json: unknown): boolean {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
   const o = json as Record<string, unknown>;
   if (o['kind'] === 'EventList') return Array.isArray(o['items']);
-  return (o['kind'] === 'Event' || o['kind'] === undefined) && typeof o['auditID'] === 'string' && typeof o['verb'] === 'string';
+  return (
+    (o['kind'] === 'Event' || o['kind'] === undefined) &&
+    typeof o['auditID'] === 'string' &&
+    typeof o['verb'] === 'string'
+  );
 }
 
 /**
@@ -48,7 +52,8 @@ export function auditLogSource(paths: string[], opts: Partial<AuditOptions> = {}
         malformed: st.malformed,
         ms: Date.now() - started,
       });
-      for (const u of res.unreadable) ctx.log.warn('audit log path unreadable', { path: u.path, reason: u.message });
+      for (const u of res.unreadable)
+        ctx.log.warn('audit log path unreadable', { path: u.path, reason: u.message });
       return { paths, ...res };
     },
     normalize(raw: AuditLogRaw, ctx: SourceContext) {

@@ -16,7 +16,13 @@ import type { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import type { InputRecord } from '../../model/types.ts';
 import { Worker } from 'node:worker_threads';
-import { AuditAggregator, stateOrigins, type AggregatorState, type AuditSummary, type Pending } from './aggregate.ts';
+import {
+  AuditAggregator,
+  stateOrigins,
+  type AggregatorState,
+  type AuditSummary,
+  type Pending,
+} from './aggregate.ts';
 import { recordFromLine, recordFromObject } from './extract.ts';
 import type { AuditOptions, AuditRecord, RecordOrigin } from './types.ts';
 
@@ -122,7 +128,9 @@ export class LineHandler {
         if (lineInFile <= VERIFY_FIRST || ++this.sinceVerify >= VERIFY_EVERY) {
           this.sinceVerify = 0;
           if (!this.verify(rec, text)) {
-            agg.note('the fast parser disagreed with JSON.parse on a sampled line; the rest was read with JSON.parse');
+            agg.note(
+              'the fast parser disagreed with JSON.parse on a sampled line; the rest was read with JSON.parse',
+            );
             this.slowOnly = true;
             this.slow(text, origin);
             return;
@@ -166,7 +174,11 @@ export class LineHandler {
       return;
     }
     const o = v as { kind?: unknown; items?: unknown } | null;
-    const items = Array.isArray(v) ? v : o && o.kind === 'EventList' && Array.isArray(o.items) ? o.items : undefined;
+    const items = Array.isArray(v)
+      ? v
+      : o && o.kind === 'EventList' && Array.isArray(o.items)
+        ? o.items
+        : undefined;
     if (!items) {
       this.agg.stats.malformed++;
       return;
@@ -218,7 +230,8 @@ export async function forEachLine(
 ): Promise<number> {
   // An all-ASCII chunk (the usual case) decodes as latin1, which gives the same string faster.
   let enc: 'utf8' | 'latin1' = 'utf8';
-  const lineAt = (buf: Buffer, a: number, b: number) => buf.toString(enc, a, b > a && buf[b - 1] === 13 ? b - 1 : b);
+  const lineAt = (buf: Buffer, a: number, b: number) =>
+    buf.toString(enc, a, b > a && buf[b - 1] === 13 ? b - 1 : b);
   const stopAt = o.stopAt ?? Infinity;
   let skipping = o.skipFirst === true;
   let rest: Buffer[] = [];
@@ -408,7 +421,12 @@ export async function readRange(job: RangeJob): Promise<RangeResult> {
   try {
     lines = await forEachLine(
       stream,
-      { maxLineBytes: job.opts.maxLineBytes, signal: undefined, skipFirst: job.start > 0, stopAt: job.end - from },
+      {
+        maxLineBytes: job.opts.maxLineBytes,
+        signal: undefined,
+        skipFirst: job.start > 0,
+        stopAt: job.end - from,
+      },
       (text, n) => {
         if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
         handler.line(text, { file: job.file, line: n }, n);
@@ -503,7 +521,11 @@ async function readParallel(
 }
 
 /** Reads every path into one summary. Never throws for unreadable or malformed input. */
-export async function readAuditLogs(paths: string[], opts: AuditOptions, ro: ReadOptions = {}): Promise<ReadResult> {
+export async function readAuditLogs(
+  paths: string[],
+  opts: AuditOptions,
+  ro: ReadOptions = {},
+): Promise<ReadResult> {
   const agg = new AuditAggregator(opts, ro.period);
   const handler = new LineHandler(agg, opts);
   const { files, unreadable } = await expandPaths(paths);

@@ -53,7 +53,9 @@ test('risky log: every check fails or reports, with bounded, located evidence', 
     t.true(f.evidenceIds.length >= 1);
     for (const id of f.evidenceIds) t.true(ev.has(id), `${f.ruleId} → ${id}`);
   }
-  const execEv = by(out, AUDIT_RULES.exec).evidenceIds.slice(1).map((id) => ev.get(id)!);
+  const execEv = by(out, AUDIT_RULES.exec)
+    .evidenceIds.slice(1)
+    .map((id) => ev.get(id)!);
   t.is(execEv.length, 3);
   for (const e of execEv) {
     t.is(e.kind, 'audit-event');
@@ -86,8 +88,16 @@ test('sample evidence is capped per finding; counts keep the rest', async (t) =>
 });
 
 test('clean log: checks pass over a non-empty window and say so', async (t) => {
-  const out = await run([fx('clean.jsonl')], {}, { from: new Date('2026-11-01T10:00:00Z'), to: new Date('2026-11-01T13:00:00Z') });
-  const statuses = new Set(out.findings.filter((f) => f.ruleId !== AUDIT_RULES.levels && f.ruleId !== AUDIT_RULES.rbac).map((f) => f.status));
+  const out = await run(
+    [fx('clean.jsonl')],
+    {},
+    { from: new Date('2026-11-01T10:00:00Z'), to: new Date('2026-11-01T13:00:00Z') },
+  );
+  const statuses = new Set(
+    out.findings
+      .filter((f) => f.ruleId !== AUDIT_RULES.levels && f.ruleId !== AUDIT_RULES.rbac)
+      .map((f) => f.status),
+  );
   t.deepEqual([...statuses], ['pass']);
   t.is(
     by(out, AUDIT_RULES.anonymous).message,
@@ -115,12 +125,30 @@ test('Metadata-only logs: body-dependent checks are skipped, never passed', asyn
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const line = (i: number, resource: string, uri: string) =>
     JSON.stringify({
-      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete',
-      requestURI: uri, verb: 'create', user: { username: 'ci@example.com', groups: ['system:authenticated'] },
-      objectRef: { resource, namespace: 'a', name: `n${i}`, apiGroup: resource === 'pods' ? '' : 'rbac.authorization.k8s.io' },
-      responseStatus: { code: 201 }, requestReceivedTimestamp: `2026-11-01T10:0${i}:00.000000Z`,
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: `id-${i}`,
+      stage: 'ResponseComplete',
+      requestURI: uri,
+      verb: 'create',
+      user: { username: 'ci@example.com', groups: ['system:authenticated'] },
+      objectRef: {
+        resource,
+        namespace: 'a',
+        name: `n${i}`,
+        apiGroup: resource === 'pods' ? '' : 'rbac.authorization.k8s.io',
+      },
+      responseStatus: { code: 201 },
+      requestReceivedTimestamp: `2026-11-01T10:0${i}:00.000000Z`,
     });
-  await writeFile(path.join(dir, 'audit.log'), [line(1, 'pods', '/api/v1/namespaces/a/pods'), line(2, 'rolebindings', '/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings')].join('\n'));
+  await writeFile(
+    path.join(dir, 'audit.log'),
+    [
+      line(1, 'pods', '/api/v1/namespaces/a/pods'),
+      line(2, 'rolebindings', '/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings'),
+    ].join('\n'),
+  );
   const out = await run([dir]);
   t.is(by(out, AUDIT_RULES.privileged).status, 'skipped');
   t.is(by(out, AUDIT_RULES.clusterAdmin).status, 'skipped');
@@ -134,11 +162,17 @@ test('empty or unreadable log: every check is an error and the run is partial', 
   const empty = await run([path.join(dir, 'audit.log')]);
   t.true(empty.findings.length >= 11);
   t.true(empty.findings.every((f) => f.status === 'error'));
-  t.regex(empty.findings[0]!.message, /no audit events in the input \(1 file\(s\), 0 line\(s\), 0 malformed\)/);
+  t.regex(
+    empty.findings[0]!.message,
+    /no audit events in the input \(1 file\(s\), 0 line\(s\), 0 malformed\)/,
+  );
   t.is(empty.partialError, undefined);
   const missing = await run([path.join(dir, 'missing.log')]);
   t.true(missing.findings.every((f) => f.status === 'error'));
-  t.regex(missing.findings[0]!.message, /no audit log could be read .*missing\.log: no such file or directory/);
+  t.regex(
+    missing.findings[0]!.message,
+    /no audit log could be read .*missing\.log: no such file or directory/,
+  );
   t.is(missing.partialError?.code, 'audit-log-unreadable');
   // the falco {"kind": 0} negative case: a readable file with no events
   const neg = await run([fx('malformed.jsonl')], {}, { from: new Date('2030-01-01T00:00:00Z') });

@@ -69,7 +69,10 @@ if (!dir) {
   });
 
   test('conformance: rbac-tool JSONL (three levels, no trailing newline)', async (t) => {
-    const r = await readAuditLogs([file('rbac-tool_auditgen_testdata-01.jsonl')], { ...DEFAULT_OPTIONS, ...noGaps });
+    const r = await readAuditLogs([file('rbac-tool_auditgen_testdata-01.jsonl')], {
+      ...DEFAULT_OPTIONS,
+      ...noGaps,
+    });
     t.is(r.summary.stats.requests, 3);
     t.deepEqual(r.summary.levels, { Metadata: 1, Request: 1, RequestResponse: 1 });
     t.is(r.summary.stats.fastPath, 3);

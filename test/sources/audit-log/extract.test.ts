@@ -13,7 +13,9 @@ import { generateLine } from '../../../bench/audit-log.ts';
 import { fx, sharedDir } from './helpers.ts';
 
 function lines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 /** Every line the fast path accepts must give exactly the reference record. */
@@ -108,14 +110,21 @@ test('bodies are read only for binding and pod-spec writes, and only the needed 
       metadata: { annotations: { secret: 'SHOULD-NOT-BE-KEPT' } },
     },
   });
-  t.deepEqual(rec?.body, { kind: 'binding', subjects: ['ServiceAccount/ns/sa'], roleRefKind: 'ClusterRole', roleRefName: 'cluster-admin' });
+  t.deepEqual(rec?.body, {
+    kind: 'binding',
+    subjects: ['ServiceAccount/ns/sa'],
+    roleRefKind: 'ClusterRole',
+    roleRefName: 'cluster-admin',
+  });
   t.false(JSON.stringify(rec).includes('SHOULD-NOT-BE-KEPT'));
   const pod = recordFromObject({
     auditID: 'c',
     verb: 'create',
     user: { username: 'x' },
     objectRef: { resource: 'cronjobs', name: 'n' },
-    requestObject: { spec: { jobTemplate: { spec: { template: { spec: { hostIPC: true, containers: [] } } } } } },
+    requestObject: {
+      spec: { jobTemplate: { spec: { template: { spec: { hostIPC: true, containers: [] } } } } },
+    },
   });
   t.deepEqual(pod?.body, { kind: 'pod', flags: ['hostIPC'] });
 });

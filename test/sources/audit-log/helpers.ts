@@ -19,7 +19,14 @@ export function ctx(period?: { from?: Date; to?: Date }): SourceContext {
   const c: SourceContext = {
     now: () => new Date('2026-11-23T00:00:00Z'),
     log: memoryLogger(),
-    mappings: { version: 'test', sha256: '', frameworks: [], objectives: new Map(), rules: new Map(), benchmarks: new Map() },
+    mappings: {
+      version: 'test',
+      sha256: '',
+      frameworks: [],
+      objectives: new Map(),
+      rules: new Map(),
+      benchmarks: new Map(),
+    },
   };
   if (period) c.period = period;
   return c;

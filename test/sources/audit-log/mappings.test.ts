@@ -6,8 +6,18 @@ import { AUDIT_RULES } from '../../../src/sources/audit-log/analyze.ts';
 import { RELATIONSHIPS, SEVERITIES } from '../../../src/model/types.ts';
 import { projectRoot, sharedDir } from './helpers.ts';
 
-interface Link { control: string; relationship: string; coverage: string; rationale: string }
-interface Obj { id: string; title: string; severity: string; links: Link[] }
+interface Link {
+  control: string;
+  relationship: string;
+  coverage: string;
+  rationale: string;
+}
+interface Obj {
+  id: string;
+  title: string;
+  severity: string;
+  links: Link[];
+}
 const objectives = parse(readFileSync(path.join(projectRoot, 'mappings/objectives/audit.yaml'), 'utf8')) as {
   reviewed: string;
   objectives: Obj[];

@@ -34,7 +34,11 @@ test('worker threads give the same summary as a sequential read, line numbers in
   const seq = await readAuditLogs([file], { ...base, workers: 1 });
   for (const workers of [2, 3]) {
     const par = await readAuditLogs([file], { ...base, workers });
-    const strip = (s: typeof seq.summary) => ({ ...s, options: undefined, stats: { ...s.stats, fastPath: 0, slowPath: 0 } });
+    const strip = (s: typeof seq.summary) => ({
+      ...s,
+      options: undefined,
+      stats: { ...s.stats, fastPath: 0, slowPath: 0 },
+    });
     t.deepEqual(strip(par.summary), strip(seq.summary), `workers=${workers}`);
     t.deepEqual(par.inputs, seq.inputs);
   }

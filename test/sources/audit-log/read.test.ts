@@ -39,7 +39,13 @@ test('malformed and truncated lines are counted and skipped, never fatal', async
 });
 
 test('fast path and JSON.parse path give identical aggregates', async (t) => {
-  const files = ['risky.jsonl', 'clean.jsonl', 'malformed.jsonl', 'secrets-planted.jsonl', 'eventlist-pretty.json'].map(fx);
+  const files = [
+    'risky.jsonl',
+    'clean.jsonl',
+    'malformed.jsonl',
+    'secrets-planted.jsonl',
+    'eventlist-pretty.json',
+  ].map(fx);
   const fast = await readAuditLogs(files, opts());
   const slow = await readAuditLogs(files, opts({ slowPathOnly: true }));
   t.true(fast.summary.stats.fastPath > 100);
@@ -93,9 +99,15 @@ test('pretty-printed EventList and single Event documents; both API versions; no
   const r = await readAuditLogs([fx('eventlist-pretty.json'), fx('single-event-pretty.json')], opts());
   t.is(r.summary.stats.requests, 3);
   t.is(r.summary.stats.malformed, 1); // the NotAnEvent item
-  t.deepEqual(r.inputs.map((i) => i.format), ['audit-json-document', 'audit-json-document']);
+  t.deepEqual(
+    r.inputs.map((i) => i.format),
+    ['audit-json-document', 'audit-json-document'],
+  );
   t.is(r.summary.exec.tally.count, 2);
-  t.deepEqual(r.summary.exec.tally.samples.map((s) => s.origin.pointer ?? s.origin.line), ['/items/0', '']);
+  t.deepEqual(
+    r.summary.exec.tally.samples.map((s) => s.origin.pointer ?? s.origin.line),
+    ['/items/0', ''],
+  );
   // v1beta1 legacy `timestamp` is used when requestReceivedTimestamp is absent
   t.is(r.summary.stats.lastTimestamp, '2026-11-02T09:00:00.000Z');
 });
@@ -122,7 +134,10 @@ test('a window reaching beyond the log is a coverage gap at its ends', async (t)
 test('missing paths and empty directories are reported, not thrown', async (t) => {
   const dir = await tmp(t);
   const r = await readAuditLogs([path.join(dir, 'nope.log'), dir], opts());
-  t.deepEqual(r.unreadable.map((u) => u.message), ['no such file or directory', 'directory holds no audit log files']);
+  t.deepEqual(
+    r.unreadable.map((u) => u.message),
+    ['no such file or directory', 'directory holds no audit log files'],
+  );
   t.is(r.summary.stats.requests, 0);
   const e = await expandPaths([fx('clean.jsonl'), fx('clean.jsonl')]);
   t.is(e.files.length, 1);

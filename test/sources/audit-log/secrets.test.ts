@@ -5,7 +5,8 @@ import { correlateWithRbacOutput } from '../../../src/sources/audit-log/correlat
 import { memoryLogger } from '../../../src/util/log.ts';
 import { ctx, fx } from './helpers.ts';
 
-const planted = (JSON.parse(readFileSync(fx('secrets-planted.values.json'), 'utf8')) as { planted: string[] }).planted;
+const planted = (JSON.parse(readFileSync(fx('secrets-planted.values.json'), 'utf8')) as { planted: string[] })
+  .planted;
 const BODY_ONLY = ['BODY-FIELD-NOT-FOR-REPORT', 'ENV-VALUE-NOT-FOR-REPORT'];
 
 test('no planted secret value (body, stringData, URL token, exec argument) reaches the output', async (t) => {
@@ -18,7 +19,8 @@ test('no planted secret value (body, stringData, URL token, exec argument) reach
     const raw = await src.read(c);
     const out = src.normalize(raw, c);
     const text = JSON.stringify({ raw, out, log: log.lines });
-    for (const v of [...planted, ...BODY_ONLY]) t.false(text.includes(v), `${v} leaked (slowPathOnly=${slowPathOnly})`);
+    for (const v of [...planted, ...BODY_ONLY])
+      t.false(text.includes(v), `${v} leaked (slowPathOnly=${slowPathOnly})`);
     // the checks still saw what they needed from those events
     const status = Object.fromEntries(out.findings.map((f) => [f.ruleId, f.status]));
     t.is(status[AUDIT_RULES.secrets], 'fail');
@@ -26,7 +28,12 @@ test('no planted secret value (body, stringData, URL token, exec argument) reach
     t.is(status[AUDIT_RULES.privileged], 'fail');
     t.true(text.includes('[REDACTED]'));
     const corr = correlateWithRbacOutput(raw.summary, [
-      { subject: { kind: 'User', name: 'alice@example.com' }, verbs: ['get', 'create'], resources: ['secrets'], apiGroups: [''] },
+      {
+        subject: { kind: 'User', name: 'alice@example.com' },
+        verbs: ['get', 'create'],
+        resources: ['secrets'],
+        apiGroups: [''],
+      },
     ]);
     const ctext = JSON.stringify(corr);
     for (const v of planted) t.false(ctext.includes(v));
