@@ -328,34 +328,82 @@ function strAt(s: string, i: number): string | undefined {
   return readString(s, i, e);
 }
 
-/** A JSON array of strings spanning [i, end), or undefined when it is not exactly that. */
-function stringArray(s: string, i: number, end: number): string[] | undefined {
+/** The JSON array of strings at i (strEnd is then just past its `]`), or undefined when it is not one. */
+function stringArray(s: string, i: number): string[] | undefined {
   if (s.charCodeAt(i) !== 91) return undefined;
   const out: string[] = [];
   let p = i + 1;
-  if (s.charCodeAt(p) === 93) return p + 1 === end ? out : undefined;
+  if (s.charCodeAt(p) === 93) {
+    strEnd = p + 1;
+    return out;
+  }
   for (;;) {
     const v = strAt(s, p);
     if (v === undefined) return undefined;
     out.push(v);
     const c = s.charCodeAt(strEnd);
-    if (c === 93) return strEnd + 1 === end ? out : undefined;
+    if (c === 93) {
+      strEnd++;
+      return out;
+    }
     if (c !== 44) return undefined;
     p = strEnd + 1;
   }
 }
 
+/**
+ * The user object at i in the API server's key order (username, uid, groups, extra), keeping username
+ * and groups; strEnd is then just past its `}`. Undefined for any other shape.
+ */
+function userAt(s: string, i: number): Record<string, unknown> | undefined {
+  if (!s.startsWith('{"username":', i)) return undefined;
+  const username = strAt(s, i + 12);
+  if (username === undefined) return undefined;
+  const user: Record<string, unknown> = { username };
+  let p = strEnd;
+  if (s.startsWith(',"uid":', p)) {
+    if (strAt(s, p + 7) === undefined) return undefined;
+    p = strEnd;
+  }
+  if (s.startsWith(',"groups":', p)) {
+    const g = stringArray(s, p + 10);
+    if (!g) return undefined;
+    user['groups'] = g;
+    p = strEnd;
+  }
+  if (s.startsWith(',"extra":', p)) {
+    p = valueEnd(s, p + 9);
+    if (p < 0) return undefined;
+  }
+  if (s.charCodeAt(p) !== 125) return undefined;
+  strEnd = p + 1;
+  return user;
+}
+
+/** 1 to 4 ASCII digits. */
+function isCode(d: string): boolean {
+  if (d.length < 1 || d.length > 4) return false;
+  for (let k = 0; k < d.length; k++) {
+    const c = d.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 const REF_KEYS = new Set(['resource', 'subresource', 'namespace', 'name', 'apiGroup']);
 
 /**
- * A flat object whose values are all strings (objectRef), keeping only the keys the checks read, or
- * undefined when it is not such an object.
+ * The flat object of strings at i (objectRef), keeping only the keys the checks read; strEnd is then
+ * just past its `}`. Undefined for any other shape.
  */
-function flatStrings(s: string, i: number, end: number): Record<string, unknown> | undefined {
+function flatStrings(s: string, i: number): Record<string, unknown> | undefined {
   if (s.charCodeAt(i) !== 123) return undefined;
   const out: Record<string, unknown> = {};
   let p = i + 1;
-  if (s.charCodeAt(p) === 125) return p + 1 === end ? out : undefined;
+  if (s.charCodeAt(p) === 125) {
+    strEnd = p + 1;
+    return out;
+  }
   for (;;) {
     const k = strAt(s, p);
     if (k === undefined || s.charCodeAt(strEnd) !== 58) return undefined;
@@ -369,7 +417,10 @@ function flatStrings(s: string, i: number, end: number): Record<string, unknown>
       strEnd = e;
     }
     const c = s.charCodeAt(strEnd);
-    if (c === 125) return strEnd + 1 === end ? out : undefined;
+    if (c === 125) {
+      strEnd++;
+      return out;
+    }
     if (c !== 44) return undefined;
     p = strEnd + 1;
   }
@@ -415,23 +466,14 @@ function scanCanonical(s: string): AuditRecord | undefined {
   i = strEnd;
   if (!s.startsWith(',"user":', i)) return undefined;
   i += 8;
-  let end = valueEnd(s, i);
-  if (end < 0) return undefined;
-  let user: Record<string, unknown> | undefined;
-  if (s.startsWith('{"username":', i)) {
-    const username = strAt(s, i + 12);
-    const g = s.indexOf(',"groups":[', i);
-    const x = s.indexOf(',"extra":', i);
-    if (username !== undefined && g < end && (g < 0 || x < 0 || x > g)) {
-      user = { username };
-      if (g >= 0) {
-        const ge = valueEnd(s, g + 10);
-        if (ge < 0 || ge > end) return undefined;
-        user['groups'] = stringArray(s, g + 10, ge) ?? JSON.parse(s.slice(g + 10, ge));
-      }
-    }
+  let end: number;
+  let user = userAt(s, i);
+  if (user) end = strEnd;
+  else {
+    end = valueEnd(s, i);
+    if (end < 0) return undefined;
+    user = JSON.parse(s.slice(i, end)) as Record<string, unknown>;
   }
-  user ??= JSON.parse(s.slice(i, end)) as Record<string, unknown>;
   i = end;
   let imp: unknown;
   if (s.startsWith(',"impersonatedUser":', i)) {
@@ -442,10 +484,13 @@ function scanCanonical(s: string): AuditRecord | undefined {
   }
   let ips: string[] | undefined;
   if (s.startsWith(',"sourceIPs":[', i)) {
-    end = valueEnd(s, i + 13);
-    if (end < 0) return undefined;
-    const first = strAt(s, i + 14);
-    ips = first === undefined ? (JSON.parse(s.slice(i + 13, end)) as string[]) : [first];
+    const arr = stringArray(s, i + 13);
+    if (arr) end = strEnd;
+    else {
+      end = valueEnd(s, i + 13);
+      if (end < 0) return undefined;
+    }
+    ips = arr ?? (JSON.parse(s.slice(i + 13, end)) as string[]);
     i = end;
   }
   let ua: string | undefined;
@@ -456,9 +501,13 @@ function scanCanonical(s: string): AuditRecord | undefined {
   }
   let ref: unknown;
   if (s.startsWith(',"objectRef":', i)) {
-    end = valueEnd(s, i + 13);
-    if (end < 0) return undefined;
-    ref = flatStrings(s, i + 13, end) ?? JSON.parse(s.slice(i + 13, end));
+    ref = flatStrings(s, i + 13);
+    if (ref) end = strEnd;
+    else {
+      end = valueEnd(s, i + 13);
+      if (end < 0) return undefined;
+      ref = JSON.parse(s.slice(i + 13, end));
+    }
     i = end;
   }
   let status: unknown;
@@ -469,7 +518,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
     const digits = c > i ? s.slice(c + 7, end - 1) : '';
     const before = s.charCodeAt(c - 1);
     status =
-      /^[0-9]{1,4}$/.test(digits) && (before === 44 || before === 123)
+      isCode(digits) && (before === 44 || before === 123)
         ? { code: Number(digits) }
         : JSON.parse(s.slice(i + 18, end));
     i = end;
