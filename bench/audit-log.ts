@@ -47,7 +47,7 @@ export interface BenchResult {
   lines: number;
   results: ContestantResult[];
   /** Throughput ratios (wall clock), and CPU-time ratio against the bare loop. */
-  ratios: { vsJq?: number; vsBare: number; cpuVsBare: number };
+  ratios: { vsJq?: number; cpuVsJq?: number; vsBare: number; cpuVsBare: number };
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -307,10 +307,15 @@ export async function benchAuditLog(opts: BenchOptions = {}): Promise<BenchResul
       vsBare: ours.mbPerSecond / bare.mbPerSecond,
       cpuVsBare: bare.cpuSeconds / ours.cpuSeconds,
     };
-    if (jq) ratios.vsJq = ours.mbPerSecond / jq.mbPerSecond;
+    if (jq) {
+      ratios.vsJq = ours.mbPerSecond / jq.mbPerSecond;
+      ratios.cpuVsJq = jq.cpuSeconds / ours.cpuSeconds;
+    }
     log(
       `kubeproof vs bare loop: ${ratios.vsBare.toFixed(2)}x wall (goal >= 1.5x), ${ratios.cpuVsBare.toFixed(2)}x CPU` +
-        (ratios.vsJq !== undefined ? `; vs jq: ${ratios.vsJq.toFixed(1)}x (goal >= 4x)` : '') +
+        (ratios.vsJq !== undefined
+          ? `; vs jq: ${ratios.vsJq.toFixed(1)}x wall, ${ratios.cpuVsJq!.toFixed(1)}x CPU (goal >= 4x)`
+          : '') +
         `; kubeproof peak RSS ${ours.maxRssMiB.toFixed(0)} MiB (goal <= 256 MiB)`,
     );
     return { bytes, lines, results, ratios };
