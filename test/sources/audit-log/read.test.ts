@@ -178,3 +178,23 @@ test('UTF-8 names survive chunk boundaries and the ASCII fast decoding', async (
     ],
   );
 });
+
+test('more open requests than maxPending: the oldest are counted early, none twice', async (t) => {
+  const dir = await tmp(t);
+  const base = (await readFile(fx('clean.jsonl'), 'utf8')).split('\n')[0]!; // a RequestReceived event
+  const rr = (i: number) => base.replace(/"auditID":"[^"]+"/, `"auditID":"open-${i}"`);
+  const rc = (i: number) => rr(i).replace('"stage":"RequestReceived"', '"stage":"ResponseComplete"');
+  // 50 requests opened, then all completed: with maxPending 10, 40 are counted from RequestReceived
+  const lines = [
+    ...Array.from({ length: 50 }, (_, i) => rr(i)),
+    ...Array.from({ length: 50 }, (_, i) => rc(i)),
+  ];
+  await writeFile(path.join(dir, 'a.log'), lines.join('\n'));
+  const r = await readAuditLogs([path.join(dir, 'a.log')], opts({ maxPending: 10 }));
+  t.is(r.summary.stats.requests, 50);
+  t.is(r.summary.stats.events, 100);
+  t.true(r.summary.notes.some((n) => n.includes('more than 10 requests were open at once')));
+  const roomy = await readAuditLogs([path.join(dir, 'a.log')], opts());
+  t.is(roomy.summary.stats.requests, 50);
+  t.is(roomy.summary.stats.duplicates, 0);
+});
