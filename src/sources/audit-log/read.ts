@@ -339,8 +339,10 @@ async function readFile(
   const doc: string[] = [];
   let docBytes = 0;
   let docTooLarge = false;
-  const take = (text: string, n: number) => {
+  const take = (raw: string, n: number) => {
     lineNo = n;
+    // a UTF-8 byte order mark (some Windows exports) is not part of the JSON
+    const text = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (state.mode === 'unknown') {
       const t = text.trim();
       if (t === '') return;

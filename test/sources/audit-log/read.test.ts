@@ -198,3 +198,12 @@ test('more open requests than maxPending: the oldest are counted early, none twi
   t.is(roomy.summary.stats.requests, 50);
   t.is(roomy.summary.stats.duplicates, 0);
 });
+
+test('a UTF-8 byte order mark and CRLF line ends are tolerated', async (t) => {
+  const dir = await tmp(t);
+  const ls = (await readFile(fx('clean.jsonl'), 'utf8')).trimEnd().split('\n');
+  await writeFile(path.join(dir, 'a.log'), '\uFEFF' + ls.join('\r\n') + '\r\n');
+  const r = await readAuditLogs([path.join(dir, 'a.log')], opts());
+  t.is(r.summary.stats.malformed, 0);
+  t.is(r.summary.stats.requests, 37);
+});
