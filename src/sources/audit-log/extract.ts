@@ -100,22 +100,44 @@ export function redactRequestUri(uri: string): string {
 let cachedPrefix = '';
 let cachedBase = 0;
 const ISO_PREFIX = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
-const ISO_REST = /^(?:\.(\d+))?Z$/;
 
-/** Parses an RFC 3339 UTC timestamp to epoch ms (NaN when invalid); caches the whole-second prefix. */
+/**
+ * Parses an RFC 3339 timestamp to epoch ms (NaN when invalid). The common UTC form
+ * `YYYY-MM-DDTHH:MM:SS[.frac]Z` is read by hand with the whole-second part cached (events come in
+ * time order); anything else goes to Date.parse. Fractions are truncated to the millisecond.
+ */
 export function parseTime(s: string | undefined): number {
   if (s === undefined) return NaN;
-  const prefix = s.slice(0, 19);
-  const rest = ISO_REST.exec(s.slice(19));
-  if (!rest) return Date.parse(s);
-  if (prefix !== cachedPrefix) {
+  const n = s.length;
+  if (n < 20 || s.charCodeAt(n - 1) !== 90) return Date.parse(s);
+  let ms = 0;
+  if (n > 20) {
+    if (s.charCodeAt(19) !== 46) return Date.parse(s);
+    for (let k = 20; k < n - 1; k++) {
+      const d = s.charCodeAt(k) - 48;
+      if (d < 0 || d > 9) return Date.parse(s);
+      if (k < 23) ms += d * (k === 20 ? 100 : k === 21 ? 10 : 1);
+    }
+  }
+  if (!s.startsWith(cachedPrefix) || cachedPrefix === '') {
+    const prefix = s.slice(0, 19);
     const m = ISO_PREFIX.exec(prefix);
-    if (!m) return Date.parse(s);
+    if (
+      !m ||
+      +m[2]! < 1 ||
+      +m[2]! > 12 ||
+      +m[3]! < 1 ||
+      +m[3]! > 31 ||
+      +m[4]! > 23 ||
+      +m[5]! > 59 ||
+      +m[6]! > 59
+    ) {
+      return Date.parse(s);
+    }
     cachedBase = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
     cachedPrefix = prefix;
   }
-  const frac = rest[1];
-  return frac ? cachedBase + Math.floor(Number(`0.${frac}`) * 1000) : cachedBase;
+  return cachedBase + ms;
 }
 
 /* ---------------- reference path: parsed object → record ---------------- */

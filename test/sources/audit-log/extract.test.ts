@@ -148,3 +148,11 @@ test('timestamps: RFC 3339 with micro-seconds, seconds only, and invalid', (t) =
   t.true(Number.isNaN(parseTime('yesterday')));
   t.true(Number.isNaN(parseTime(undefined)));
 });
+
+test('timestamps: fractions are truncated exactly to the millisecond', (t) => {
+  t.is(parseTime('2026-11-01T10:00:00.57Z'), Date.UTC(2026, 10, 1, 10, 0, 0, 570));
+  t.is(parseTime('2026-11-01T10:00:00.5Z'), Date.UTC(2026, 10, 1, 10, 0, 0, 500));
+  t.is(parseTime('2026-11-01T10:00:00.999999999Z'), Date.UTC(2026, 10, 1, 10, 0, 0, 999));
+  t.true(Number.isNaN(parseTime('2026-11-01T10:00:00.5xZ')));
+  t.true(Number.isNaN(parseTime('2026-13-01T10:00:00Z')));
+});
