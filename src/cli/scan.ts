@@ -8,7 +8,7 @@ import { historySteps } from '../history/index.ts';
 import { loadMappings } from '../mapping/load.ts';
 import type { BundleRef, ReportModel } from '../model/types.ts';
 import { runScan } from '../run.ts';
-import { createSources } from '../sources/registry.ts';
+import { correlateSources, createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { flagsToConfig } from './program.ts';
@@ -42,6 +42,7 @@ export async function scanCommand(opts: Record<string, unknown>): Promise<number
     render: renderFormats,
     writeLocal,
     deliver: deliverer(log),
+    correlate: correlateSources,
     ...historySteps(log),
     seal: sealStep(log),
   });
