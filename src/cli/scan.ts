@@ -61,6 +61,8 @@ function applyDemo(flags: Record<string, unknown>): void {
     `worker-a=${d('kube-bench/worker-a.json')}`,
     `worker-b=${d('kube-bench/worker-b.txt')}`,
   ];
+  flags['inputs.snapshot'] ??= [d('cluster')];
+  flags['inputs.auditLog'] ??= [d('audit')];
   flags['cluster.enabled'] = false;
   flags['clusterName'] ??= 'demo-payments-prod';
   flags['formats'] ??= ['json', 'html', 'pdf', 'csv', 'sarif', 'oscal', 'hdf'];
