@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { ClusterInfo } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
+import { kubescapeSource } from './kubescape/index.ts';
 import type { Source } from './types.ts';
 
 export interface SourceSetup {
@@ -20,5 +21,6 @@ export async function createSources(cfg: Config, _deps: { log: Logger; now: () =
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
   if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  if (cfg.inputs.kubescape.length > 0) sources.push(erase(kubescapeSource(cfg.inputs.kubescape)));
   return { sources, notes };
 }
