@@ -96,15 +96,26 @@ const LABEL = 'kubescape.io/workload-';
 type Obj = Record<string, unknown>;
 const s = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** Some operator releases write the kind label in lower case (`deployment`); reports use the API kind. */
+const KINDS = new Map(
+  [
+    'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
+    'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Namespace', 'Node', 'Service',
+    'ConfigMap', 'Ingress', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolumeClaim',
+  ].map((k) => [k.toLowerCase(), k]),
+);
+
 /** The scanned workload, from the object's kubescape.io/workload-* labels (its name encodes the same). */
 function workloadOf(o: Obj): ResourceRef | undefined {
   const md = isObj(o['metadata']) ? o['metadata'] : {};
   const labels = isObj(md['labels']) ? md['labels'] : {};
-  const kind = s(labels[`${LABEL}kind`]);
+  const rawKind = s(labels[`${LABEL}kind`]);
+  const kind = rawKind ? (KINDS.get(rawKind.toLowerCase()) ?? rawKind) : undefined;
   const name = s(labels[`${LABEL}name`]);
   if (!kind || !name) return undefined;
   const group = s(labels[`${LABEL}api-group`]);
   const version = s(labels[`${LABEL}api-version`]);
+  // Cluster-scoped workloads have no namespace label; the scan object's own namespace is not the workload's.
   const ns = s(labels[`${LABEL}namespace`]);
   const apiVersion = version ? (group ? `${group}/${version}` : version) : undefined;
   return { kind, name, ...(ns ? { namespace: ns } : {}), ...(apiVersion ? { apiVersion } : {}) };
