@@ -16,7 +16,9 @@ let cached: CatalogueIndex | undefined;
 /** The bundled index; read once. */
 export function catalogueIndex(): CatalogueIndex {
   if (!cached) {
-    const raw = JSON.parse(readFileSync(new URL('./catalogue-index.json', import.meta.url), 'utf8')) as unknown;
+    const raw = JSON.parse(
+      readFileSync(new URL('./catalogue-index.json', import.meta.url), 'utf8'),
+    ) as unknown;
     if (
       typeof raw !== 'object' ||
       raw === null ||

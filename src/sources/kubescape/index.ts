@@ -19,7 +19,10 @@ export interface KubescapeOptions {
  * bad input; normalize() reports bad inputs in `partialError` and throws InputError only when no
  * input could be used.
  */
-export function kubescapeSource(inputs: readonly string[], opts: KubescapeOptions = {}): Source<KubescapeRaw> {
+export function kubescapeSource(
+  inputs: readonly string[],
+  opts: KubescapeOptions = {},
+): Source<KubescapeRaw> {
   const reader = opts.reader ?? fsReader;
   return {
     id: 'kubescape',
@@ -30,16 +33,17 @@ export function kubescapeSource(inputs: readonly string[], opts: KubescapeOption
   };
 }
 
-export { isKubescapeJson as detect, recogniseOtherTool, parseKubescapeJson, parseKubescapeValue } from './schema.ts';
+export {
+  isKubescapeJson as detect,
+  recogniseOtherTool,
+  parseKubescapeJson,
+  parseKubescapeValue,
+} from './schema.ts';
 export { normalizeKubescape, parseKubescapeInput } from './normalize.ts';
 export { readKubescapeInputs, fsReader } from './read.ts';
 export type { KubescapeRaw, KubescapeReader, KubescapeInput } from './read.ts';
 export { parseResourceId } from './resource-id.ts';
 export { classifyStatus, deriveFromRules, severityFromScore } from './status.ts';
 export { controlIdFromCis, controlIdFromName } from './catalogue.ts';
-export {
-  normalizeOperatorScans,
-  readOperatorScans,
-  OPERATOR_RESOURCES,
-} from './operator.ts';
+export { normalizeOperatorScans, readOperatorScans, OPERATOR_RESOURCES } from './operator.ts';
 export type { OperatorLister, OperatorResource, OperatorScans } from './operator.ts';

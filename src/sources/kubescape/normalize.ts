@@ -4,7 +4,15 @@
  * any per-resource result give one control-level finding. Several inputs merge into one run.
  */
 import { InputError } from '../../errors.ts';
-import type { Evidence, Finding, FindingStatus, InputRecord, ResourceRef, Scalar, Severity } from '../../model/types.ts';
+import type {
+  Evidence,
+  Finding,
+  FindingStatus,
+  InputRecord,
+  ResourceRef,
+  Scalar,
+  Severity,
+} from '../../model/types.ts';
 import { stableId } from '../../util/hash.ts';
 import { redactText, redactValue } from '../../util/redact.ts';
 import type { SourceContext, SourceOutput } from '../types.ts';
@@ -24,9 +32,14 @@ const MAX_LISTED = 20;
 /** Parses one input's bytes. Throws InputError. */
 export function parseKubescapeInput(file: string, bytes: Uint8Array): ParsedDoc {
   if (bytes.includes(0)) {
-    throw new InputError(file, 'binary file, not Kubescape output', { hint: 'pass kubescape scan --format json output' });
+    throw new InputError(file, 'binary file, not Kubescape output', {
+      hint: 'pass kubescape scan --format json output',
+    });
   }
-  const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '').trim();
+  const text = new TextDecoder('utf-8')
+    .decode(bytes)
+    .replace(/^\uFEFF/, '')
+    .trim();
   if (text === '') {
     throw new InputError(file, 'empty file', {
       hint: 'Kubescape wrote nothing: run kubescape scan --format json --output FILE and pass FILE',
@@ -43,7 +56,8 @@ export function parseKubescapeInput(file: string, bytes: Uint8Array): ParsedDoc 
   return parseKubescapeJson(file, text);
 }
 
-const cap = (s: string, n = CAP): string => (s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s);
+const cap = (s: string, n = CAP): string =>
+  s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s;
 
 const STATUS_WEIGHT: Record<FindingStatus, number> = {
   fail: 6,
@@ -56,14 +70,22 @@ const STATUS_WEIGHT: Record<FindingStatus, number> = {
 };
 
 /** Resolves the primary resource of a result: the report's resources[] entry first, else the id. */
-function resolveResource(doc: ParsedDoc, resourceId: string): { ref?: ResourceRefLite; related: ResourceRefLite[]; meta?: ResourceMeta } {
+function resolveResource(
+  doc: ParsedDoc,
+  resourceId: string,
+): { ref?: ResourceRefLite; related: ResourceRefLite[]; meta?: ResourceMeta } {
   const meta = doc.resources.get(resourceId);
   if (meta?.ref) return { ref: meta.ref, related: meta.related, meta };
   const parsed = parseResourceId(resourceId);
-  return { ...(parsed.primary ? { ref: parsed.primary } : {}), related: parsed.related, ...(meta ? { meta } : {}) };
+  return {
+    ...(parsed.primary ? { ref: parsed.primary } : {}),
+    related: parsed.related,
+    ...(meta ? { meta } : {}),
+  };
 }
 
-const refKey = (r: ResourceRefLite): string => `${r.apiVersion ?? ''}/${r.namespace ?? ''}/${r.kind}/${r.name}`;
+const refKey = (r: ResourceRefLite): string =>
+  `${r.apiVersion ?? ''}/${r.namespace ?? ''}/${r.kind}/${r.name}`;
 const refText = (r: ResourceRefLite): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
 interface Failure {
@@ -87,19 +109,37 @@ function identify(
   if (cis && cisIdOf(rawId)) {
     const r = controlIdFromCis(cis, frameworks);
     return r
-      ? { ruleId: rawId, mapRuleId: r.controlId, cisId: cis, how: `cis-id${r.framework ? ` (${r.framework})` : ''}` }
+      ? {
+          ruleId: rawId,
+          mapRuleId: r.controlId,
+          cisId: cis,
+          how: `cis-id${r.framework ? ` (${r.framework})` : ''}`,
+        }
       : { ruleId: rawId, cisId: cis, how: 'cis-id-unresolved' };
   }
   if (rawId.startsWith('name:')) {
     const byName = controlIdFromName(rawId.slice(5));
-    return byName ? { ruleId: byName, how: 'control-name' } : { ruleId: rawId, how: 'control-name-unresolved' };
+    return byName
+      ? { ruleId: byName, how: 'control-name' }
+      : { ruleId: rawId, how: 'control-name-unresolved' };
   }
   return { ruleId: rawId, how: 'control-id' };
 }
 
-function messageFor(cl: Classified, where: string, res: ParsedResult | undefined, meta: ControlMeta | undefined): string {
-  const fp = res && res.paths.failedPaths.length > 0 ? ` at ${cap(res.paths.failedPaths.slice(0, 3).join(', '), 300)}${res.paths.failedPaths.length > 3 ? ' …' : ''}` : '';
-  const counts = !res && meta?.counters ? ` (${meta.counters.failed} failed, ${meta.counters.passed} passed, ${meta.counters.excluded} excepted, ${meta.counters.skipped} skipped resources)` : '';
+function messageFor(
+  cl: Classified,
+  where: string,
+  res: ParsedResult | undefined,
+  meta: ControlMeta | undefined,
+): string {
+  const fp =
+    res && res.paths.failedPaths.length > 0
+      ? ` at ${cap(res.paths.failedPaths.slice(0, 3).join(', '), 300)}${res.paths.failedPaths.length > 3 ? ' …' : ''}`
+      : '';
+  const counts =
+    !res && meta?.counters
+      ? ` (${meta.counters.failed} failed, ${meta.counters.passed} passed, ${meta.counters.excluded} excepted, ${meta.counters.skipped} skipped resources)`
+      : '';
   switch (cl.status) {
     case 'fail':
       return `Failed ${where}${fp}${res?.message ? `: ${cap(res.message, 300)}` : ''}${counts}.`;
@@ -135,7 +175,12 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
 
   for (const input of raw.inputs) {
     if ('error' in input) {
-      failures.push({ file: input.path, detail: input.error.message, ...(input.error.hint ? { hint: input.error.hint } : {}), error: undefined });
+      failures.push({
+        file: input.path,
+        detail: input.error.message,
+        ...(input.error.hint ? { hint: input.error.hint } : {}),
+        error: undefined,
+      });
       inputs.push({ path: input.path });
       continue;
     }
@@ -171,7 +216,9 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
       const exceptions = res ? res.rules.flatMap((r) => r.exceptions) : [];
       let cl: Classified;
       if (res) {
-        const st = res.status ? { status: res.status, ...(res.subStatus ? { subStatus: res.subStatus } : {}) } : deriveFromRules(res.rules);
+        const st = res.status
+          ? { status: res.status, ...(res.subStatus ? { subStatus: res.subStatus } : {}) }
+          : deriveFromRules(res.rules);
         cl = classifyStatus(st.status, st.subStatus, exceptions, res.info);
         if (!res.status) cl = { ...cl, native: `${cl.native} (derived from rules)` };
       } else {
@@ -179,7 +226,11 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
         const c = meta?.counters;
         const none = !c || c.passed + c.failed + c.excluded + c.skipped === 0;
         if (cl.status === 'pass' && none) {
-          cl = { status: 'skipped', native: cl.native, reason: 'Kubescape evaluated no resource for this control' };
+          cl = {
+            status: 'skipped',
+            native: cl.native,
+            reason: 'Kubescape evaluated no resource for this control',
+          };
         }
       }
       const ref = resource?.ref;
@@ -199,10 +250,14 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
         controlID: controlId,
         ...(name ? { name: cap(name, 300) } : {}),
         status: res?.status ?? meta?.status ?? null,
-        ...((res?.subStatus ?? (res ? undefined : meta?.subStatus)) ? { subStatus: res?.subStatus ?? meta?.subStatus } : {}),
+        ...((res?.subStatus ?? (res ? undefined : meta?.subStatus))
+          ? { subStatus: res?.subStatus ?? meta?.subStatus }
+          : {}),
         ...(res?.resourceId ? { resourceID: cap(res.resourceId, 600) } : {}),
         ...(ref ? { resource: ref } : {}),
-        ...(resource && resource.related.length ? { relatedObjects: resource.related.slice(0, MAX_PATHS) } : {}),
+        ...(resource && resource.related.length
+          ? { relatedObjects: resource.related.slice(0, MAX_PATHS) }
+          : {}),
         ...(resource?.meta ? { resourcePointer: resource.meta.pointer } : {}),
         ...(resource?.meta?.sourcePath ? { sourcePath: resource.meta.sourcePath } : {}),
       };
@@ -216,10 +271,19 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
           }));
         }
         const p = res.paths;
-        if (p.failedPaths.length) excerpt['failedPaths'] = p.failedPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
-        if (p.fixPaths.length) excerpt['fixPaths'] = p.fixPaths.slice(0, MAX_PATHS).map((f) => ({ path: cap(f.path, 300), ...(f.value !== undefined ? { value: cap(f.value, 300) } : {}) }));
-        if (p.reviewPaths.length) excerpt['reviewPaths'] = p.reviewPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
-        if (p.deletePaths.length) excerpt['deletePaths'] = p.deletePaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
+        if (p.failedPaths.length)
+          excerpt['failedPaths'] = p.failedPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
+        if (p.fixPaths.length)
+          excerpt['fixPaths'] = p.fixPaths
+            .slice(0, MAX_PATHS)
+            .map((f) => ({
+              path: cap(f.path, 300),
+              ...(f.value !== undefined ? { value: cap(f.value, 300) } : {}),
+            }));
+        if (p.reviewPaths.length)
+          excerpt['reviewPaths'] = p.reviewPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
+        if (p.deletePaths.length)
+          excerpt['deletePaths'] = p.deletePaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
         if (res.message) excerpt['alertMessage'] = cap(res.message);
         if (res.info) excerpt['info'] = cap(res.info, 600);
       } else if (meta?.counters) excerpt['resourceCounters'] = meta.counters;
@@ -243,14 +307,20 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
       if (doc.frameworks.length) props['frameworks'] = doc.frameworks.join(', ');
       if (res?.resourceId) props['resourceID'] = cap(res.resourceId, 600);
       if (resource?.meta?.sourcePath) props['sourcePath'] = resource.meta.sourcePath;
-      if (resource && resource.related.length) props['relatedObjects'] = cap(resource.related.map(refText).join('; '), 600);
+      if (resource && resource.related.length)
+        props['relatedObjects'] = cap(resource.related.map(refText).join('; '), 600);
       if (exceptions.length) props['exceptionPolicies'] = [...new Set(exceptions)].sort().join(', ');
       if (cl.reason) props['reason'] = cl.reason;
       const prio = res?.resourceId ? doc.priorities.get(res.resourceId) : undefined;
       if (prio?.score !== undefined) props['priorityScore'] = prio.score;
       const id = stableId('f', SOURCE, ident.mapRuleId ?? ident.ruleId, resourceKey);
       const resourceRef: ResourceRef | undefined = ref
-        ? { kind: ref.kind, name: ref.name, ...(ref.apiVersion ? { apiVersion: ref.apiVersion } : {}), ...(ref.namespace ? { namespace: ref.namespace } : {}) }
+        ? {
+            kind: ref.kind,
+            name: ref.name,
+            ...(ref.apiVersion ? { apiVersion: ref.apiVersion } : {}),
+            ...(ref.namespace ? { namespace: ref.namespace } : {}),
+          }
         : undefined;
       const finding: Finding = {
         id,
@@ -288,13 +358,22 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
   if (failures.length > 0 && failures.length === raw.inputs.length) {
     const first = failures[0] as Failure;
     if (failures.length === 1 && first.error instanceof InputError) throw first.error;
-    throw new InputError(first.file, failures.map((f) => `${f.file}: ${f.detail}`).join('; ').replace(`${first.file}: `, ''), {
-      ...(first.hint ? { hint: first.hint } : {}),
-    });
+    throw new InputError(
+      first.file,
+      failures
+        .map((f) => `${f.file}: ${f.detail}`)
+        .join('; ')
+        .replace(`${first.file}: `, ''),
+      {
+        ...(first.hint ? { hint: first.hint } : {}),
+      },
+    );
   }
   for (const m of countMismatch.slice(0, MAX_LISTED)) notes.push(m);
-  if (countMismatch.length > MAX_LISTED) notes.push(`… and ${countMismatch.length - MAX_LISTED} more count mismatches`);
-  if (clusterNames.size > 1) notes.push(`inputs name different clusters: ${[...clusterNames].sort().join(', ')}`);
+  if (countMismatch.length > MAX_LISTED)
+    notes.push(`… and ${countMismatch.length - MAX_LISTED} more count mismatches`);
+  if (clusterNames.size > 1)
+    notes.push(`inputs name different clusters: ${[...clusterNames].sort().join(', ')}`);
   if (raw.inputs.length === 0) notes.push('no Kubescape input was given');
 
   const list = [...findings.values()].sort(
@@ -357,7 +436,12 @@ function checkCounters(file: string, doc: ParsedDoc, out: string[]): void {
     if (!meta.counters) continue;
     const g = got.get(id) ?? { passed: 0, failed: 0, skipped: 0, excluded: 0 };
     const d = meta.counters;
-    if (g.passed !== d.passed || g.failed !== d.failed || g.skipped !== d.skipped || g.excluded !== d.excluded) {
+    if (
+      g.passed !== d.passed ||
+      g.failed !== d.failed ||
+      g.skipped !== d.skipped ||
+      g.excluded !== d.excluded
+    ) {
       out.push(
         `${file}: ${id}: summaryDetails declares ${d.failed} failed, ${d.passed} passed, ${d.excluded} excluded, ` +
           `${d.skipped} skipped resources but results hold ${g.failed}, ${g.passed}, ${g.excluded}, ${g.skipped}`,

@@ -9,7 +9,14 @@
  * client's paginated list, or a snapshot) and returns the raw objects; normalizeOperatorScans() is pure.
  */
 import { InputError } from '../../errors.ts';
-import type { Evidence, Finding, FindingStatus, InputRecord, ResourceRef, Scalar } from '../../model/types.ts';
+import type {
+  Evidence,
+  Finding,
+  FindingStatus,
+  InputRecord,
+  ResourceRef,
+  Scalar,
+} from '../../model/types.ts';
 import { sha256Hex, stableId } from '../../util/hash.ts';
 import { redactText, redactValue } from '../../util/redact.ts';
 import type { SourceContext, SourceOutput } from '../types.ts';
@@ -73,7 +80,10 @@ export function listPath(r: OperatorResource): string {
  * Lists the operator's scan objects. A resource that cannot be listed (operator not installed: 404;
  * not allowed: 403) is recorded in `errors`, never thrown, so the other resources still count.
  */
-export async function readOperatorScans(list: OperatorLister, opts: { signal?: AbortSignal } = {}): Promise<OperatorScans> {
+export async function readOperatorScans(
+  list: OperatorLister,
+  opts: { signal?: AbortSignal } = {},
+): Promise<OperatorScans> {
   const out: OperatorScans = { scans: [], summaries: [], namespaceSummaries: [], errors: [] };
   const take = async (r: OperatorResource, into: unknown[]): Promise<void> => {
     try {
@@ -99,9 +109,27 @@ const s = (v: unknown): string | undefined => (typeof v === 'string' && v !== ''
 /** Some operator releases write the kind label in lower case (`deployment`); reports use the API kind. */
 const KINDS = new Map(
   [
-    'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
-    'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Namespace', 'Node', 'Service',
-    'ConfigMap', 'Ingress', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolumeClaim',
+    'Pod',
+    'Deployment',
+    'ReplicaSet',
+    'StatefulSet',
+    'DaemonSet',
+    'Job',
+    'CronJob',
+    'ReplicationController',
+    'ServiceAccount',
+    'Role',
+    'ClusterRole',
+    'RoleBinding',
+    'ClusterRoleBinding',
+    'Namespace',
+    'Node',
+    'Service',
+    'ConfigMap',
+    'Ingress',
+    'NetworkPolicy',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
   ].map((k) => [k.toLowerCase(), k]),
 );
 
@@ -161,21 +189,27 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
   const addControls = (o: Obj, kindPlural: string, full: boolean): boolean => {
     const apiPath = objectPath(kindPlural, o);
     const spec = o['spec'];
-    if (spec !== undefined && !isObj(spec)) fail(apiPath, 'spec', `expected object, got ${Array.isArray(spec) ? 'array' : typeof spec}`);
+    if (spec !== undefined && !isObj(spec))
+      fail(apiPath, 'spec', `expected object, got ${Array.isArray(spec) ? 'array' : typeof spec}`);
     const controls = isObj(spec) ? spec['controls'] : undefined;
     if (controls === undefined || controls === null) return false;
     if (!isObj(controls)) fail(apiPath, 'spec.controls', 'expected a map of control id to control');
     const workload = workloadOf(o);
     const md = isObj(o['metadata']) ? o['metadata'] : {};
-    const fallback: ResourceRef = { kind: 'Unknown', name: s(md['name']) ?? '(unnamed)', ...(s(md['namespace']) ? { namespace: s(md['namespace']) as string } : {}) };
+    const fallback: ResourceRef = {
+      kind: 'Unknown',
+      name: s(md['name']) ?? '(unnamed)',
+      ...(s(md['namespace']) ? { namespace: s(md['namespace']) } : {}),
+    };
     const resource = workload ?? fallback;
     const rk = refKey(resource);
     if (!full && covered.has(rk)) return true;
     if (full) covered.add(rk);
-    if (!workload) notes.push(`${apiPath}: no kubescape.io/workload-* labels; findings name the scan object instead`);
+    if (!workload)
+      notes.push(`${apiPath}: no kubescape.io/workload-* labels; findings name the scan object instead`);
     const body = JSON.stringify(o);
     const sha = sha256Hex(body);
-    for (const [key, raw] of Object.entries(controls as Obj).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, raw] of Object.entries(controls).sort(([a], [b]) => a.localeCompare(b))) {
       const path = `spec.controls[${JSON.stringify(key)}]`;
       if (!isObj(raw)) fail(apiPath, path, 'expected object (a scanned control)');
       const c = raw as ControlShape;
@@ -183,7 +217,11 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
       const st = isObj(c.status) ? c.status : {};
       const sev = isObj(c.severity) ? c.severity : {};
       const rules = Array.isArray(c.rules) ? c.rules.filter(isObj) : [];
-      const exceptions = rules.flatMap((r) => (Array.isArray(r['appliedIgnoreRules']) ? r['appliedIgnoreRules'].filter((x): x is string => typeof x === 'string') : []));
+      const exceptions = rules.flatMap((r) =>
+        Array.isArray(r['appliedIgnoreRules'])
+          ? r['appliedIgnoreRules'].filter((x): x is string => typeof x === 'string')
+          : [],
+      );
       const cl = classifyStatus(s(st['status']), s(st['subStatus']), exceptions, s(st['info']));
       const scoreFactor = typeof sev['scoreFactor'] === 'number' ? sev['scoreFactor'] : undefined;
       const severity = severityFromWord(s(sev['severity'])) ?? severityFromScore(scoreFactor);
@@ -194,7 +232,8 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
           const fp = s(p['failedPath']);
           if (fp) failedPaths.push(fp);
           const fx = s(p['fixPath']);
-          if (fx) fixPaths.push({ path: fx, ...(s(p['fixPathValue']) ? { value: s(p['fixPathValue']) as string } : {}) });
+          if (fx)
+            fixPaths.push({ path: fx, ...(s(p['fixPathValue']) ? { value: s(p['fixPathValue']) } : {}) });
         }
       }
       const pointer = `/spec/controls/${ptrSeg(key)}`;
@@ -217,7 +256,9 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
                 rules: rules.slice(0, 50).map((r) => ({
                   name: s(r['name']) ?? '',
                   status: isObj(r['status']) ? r['status'] : (r['status'] ?? null),
-                  ...(Array.isArray(r['appliedIgnoreRules']) && r['appliedIgnoreRules'].length ? { appliedIgnoreRules: r['appliedIgnoreRules'] } : {}),
+                  ...(Array.isArray(r['appliedIgnoreRules']) && r['appliedIgnoreRules'].length
+                    ? { appliedIgnoreRules: r['appliedIgnoreRules'] }
+                    : {}),
                 })),
               }
             : {}),
@@ -234,7 +275,9 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
             : cl.status === 'waived'
               ? `Failure ${where} excepted by ${cl.reason ?? 'a Kubescape exception'}; not a pass.`
               : `Not a pass ${where}: ${cl.reason ?? cl.native}.`;
-      const props: Record<string, Scalar> = { inputFormat: full ? 'kubescape-operator-scan' : 'kubescape-operator-summary' };
+      const props: Record<string, Scalar> = {
+        inputFormat: full ? 'kubescape-operator-scan' : 'kubescape-operator-summary',
+      };
       if (scoreFactor !== undefined) props['scoreFactor'] = scoreFactor;
       if (cl.reason) props['reason'] = cl.reason;
       if (exceptions.length) props['exceptionPolicies'] = [...new Set(exceptions)].sort().join(', ');
@@ -257,19 +300,28 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
   };
 
   objects.scans.forEach((o, i) => {
-    if (!isObj(o)) fail(`workloadconfigurationscans[${i}]`, '', 'expected a WorkloadConfigurationScan object');
+    if (!isObj(o))
+      fail(`workloadconfigurationscans[${i}]`, '', 'expected a WorkloadConfigurationScan object');
     if (!addControls(o, 'workloadconfigurationscans', true)) emptyScans++;
   });
   objects.summaries.forEach((o, i) => {
-    if (!isObj(o)) fail(`workloadconfigurationscansummaries[${i}]`, '', 'expected a WorkloadConfigurationScanSummary object');
+    if (!isObj(o))
+      fail(
+        `workloadconfigurationscansummaries[${i}]`,
+        '',
+        'expected a WorkloadConfigurationScanSummary object',
+      );
     addControls(o, 'workloadconfigurationscansummaries', false);
   });
   if (emptyScans > 0) {
-    notes.push(`${emptyScans} WorkloadConfigurationScan objects carried no controls (listed without spec); their summaries were used`);
+    notes.push(
+      `${emptyScans} WorkloadConfigurationScan objects carried no controls (listed without spec); their summaries were used`,
+    );
   }
   for (const e of objects.errors) notes.push(`${e.resource}: could not list: ${e.message}`);
   const nsCount = objects.namespaceSummaries.length;
-  if (nsCount > 0) notes.push(`${nsCount} ConfigurationScanSummary objects (per-namespace severity counts) read`);
+  if (nsCount > 0)
+    notes.push(`${nsCount} ConfigurationScanSummary objects (per-namespace severity counts) read`);
 
   const list = [...findings.values()].sort(
     (a, b) =>
@@ -281,7 +333,10 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
   const count = (st: FindingStatus): number => list.filter((f) => f.status === st).length;
   const inputs: InputRecord[] = [
     { path: listPath(OPERATOR_RESOURCES.workloadConfigurationScans), format: 'kubescape-operator-scan' },
-    { path: listPath(OPERATOR_RESOURCES.workloadConfigurationScanSummaries), format: 'kubescape-operator-summary' },
+    {
+      path: listPath(OPERATOR_RESOURCES.workloadConfigurationScanSummaries),
+      format: 'kubescape-operator-summary',
+    },
   ];
   const out: SourceOutput = {
     findings: list,
@@ -299,7 +354,11 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
       skipped: count('skipped'),
     },
   };
-  if (objects.errors.length > 0 && list.length === 0 && objects.scans.length + objects.summaries.length === 0) {
+  if (
+    objects.errors.length > 0 &&
+    list.length === 0 &&
+    objects.scans.length + objects.summaries.length === 0
+  ) {
     out.partialError = {
       code: 'kubescape-operator',
       message: `the Kubescape operator's results could not be listed: ${objects.errors.map((e) => `${e.resource}: ${e.message}`).join('; ')}`,

@@ -45,7 +45,8 @@ export const fsReader: KubescapeReader = {
   readFile: (p) => readFile(p),
   async readStdin() {
     // Reading a terminal would wait forever for output nobody is typing.
-    if (process.stdin.isTTY) throw new Error('standard input is a terminal: pipe Kubescape JSON output into it');
+    if (process.stdin.isTTY)
+      throw new Error('standard input is a terminal: pipe Kubescape JSON output into it');
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -65,7 +66,10 @@ export async function readKubescapeInputs(
     try {
       if (p === '-') {
         if (stdinRead) {
-          inputs.push({ path: p, error: { code: 'input', message: 'standard input given twice', hint: HINT } });
+          inputs.push({
+            path: p,
+            error: { code: 'input', message: 'standard input given twice', hint: HINT },
+          });
           continue;
         }
         stdinRead = true;
@@ -79,7 +83,11 @@ export async function readKubescapeInputs(
       } else if (k === 'dir') {
         inputs.push({
           path: p,
-          error: { code: 'input', message: 'is a directory', hint: 'pass each Kubescape JSON file with its own --kubescape' },
+          error: {
+            code: 'input',
+            message: 'is a directory',
+            hint: 'pass each Kubescape JSON file with its own --kubescape',
+          },
         });
       } else if (k === 'other') {
         inputs.push({ path: p, error: { code: 'input', message: 'not a regular file' } });

@@ -43,7 +43,10 @@ export function parseResourceId(id: string): ParsedResourceId {
     const before = tokens.slice(start, k);
     let namespace: string | undefined;
     let apiParts: string[];
-    if (before[0] === HOST_GROUP || (before.length === 2 && before[0]?.includes('.') && /^v\d/.test(before[1] ?? ''))) {
+    if (
+      before[0] === HOST_GROUP ||
+      (before.length === 2 && before[0]?.includes('.') && /^v\d/.test(before[1] ?? ''))
+    ) {
       // Host sensor form (group/version/kind/name) and other namespace-less ids.
       apiParts = before;
     } else {

@@ -60,7 +60,8 @@ class Walker {
   fail(path: string, msg: string, hint?: string): never {
     throw new InputError(this.file, msg, {
       path: path || '(root)',
-      hint: hint ?? 'this does not look like complete Kubescape output; re-run kubescape scan with --format json',
+      hint:
+        hint ?? 'this does not look like complete Kubescape output; re-run kubescape scan with --format json',
     });
   }
   obj(v: unknown, path: string, what: string): Obj {
@@ -78,7 +79,8 @@ class Walker {
   num(o: Obj, key: string, path: string): number | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(jp(path, key), `expected number, got ${kind(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      this.fail(jp(path, key), `expected number, got ${kind(v)}`);
     return v;
   }
   /** An array field; Go writes `null` for an empty slice, so null reads as []. */
@@ -107,7 +109,9 @@ function looksLikeResult(v: unknown): boolean {
 function looksLikeSummary(v: unknown): boolean {
   if (!isObj(v) || !isObj(v['controls'])) return false;
   const first = Object.values(v['controls'])[0];
-  return first === undefined ? 'frameworks' in v || 'ResourceCounters' in v : isObj(first) && 'controlID' in first;
+  return first === undefined
+    ? 'frameworks' in v || 'ResourceCounters' in v
+    : isObj(first) && 'controlID' in first;
 }
 
 /** True when parsed JSON has a Kubescape layout (used by Source.detect and input sniffing). */
@@ -115,13 +119,16 @@ export function isKubescapeJson(json: unknown): boolean {
   if (Array.isArray(json)) {
     return (
       json.length > 0 &&
-      (json.every(looksLikeV1Framework) || json.every(looksLikeResourceControl) || json.every(looksLikeResult))
+      (json.every(looksLikeV1Framework) ||
+        json.every(looksLikeResourceControl) ||
+        json.every(looksLikeResult))
     );
   }
   if (!isObj(json)) return false;
   return (
     'summaryDetails' in json ||
-    (Array.isArray(json['results']) && (json['results'].length === 0 || looksLikeResult(json['results'][0]))) ||
+    (Array.isArray(json['results']) &&
+      (json['results'].length === 0 || looksLikeResult(json['results'][0]))) ||
     Array.isArray(json['frameworkReports']) ||
     looksLikeV1Framework(json) ||
     looksLikeSummary(json)
@@ -134,9 +141,15 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
   const other = recogniseNotKubeBench(json);
   if (!other || other.tool === 'Kubescape') return undefined;
   if (other.tool.startsWith('kubectl')) {
-    return { tool: other.tool, hint: 'pass Kubescape results here (kubescape scan --format json), not a cluster dump' };
+    return {
+      tool: other.tool,
+      hint: 'pass Kubescape results here (kubescape scan --format json), not a cluster dump',
+    };
   }
-  return { tool: other.tool, hint: `kubeproof does not read ${other.tool} output; pass kubescape scan --format json output` };
+  return {
+    tool: other.tool,
+    hint: `kubeproof does not read ${other.tool} output; pass kubescape scan --format json output`,
+  };
 }
 
 /* ------------------------------------------------------------------ pieces */
@@ -193,7 +206,8 @@ function exceptionNames(w: Walker, o: Obj, path: string): string[] {
   const ex = o['exception'] ?? o['exceptions'];
   const list = Array.isArray(ex) ? ex : isObj(ex) ? [ex] : [];
   list.forEach((e, i) => {
-    if (!isObj(e)) w.fail(jp(jp(path, 'exception'), i), `expected object (an exception policy), got ${kind(e)}`);
+    if (!isObj(e))
+      w.fail(jp(jp(path, 'exception'), i), `expected object (an exception policy), got ${kind(e)}`);
     names.push(typeof e['name'] === 'string' && e['name'] ? e['name'] : '(unnamed exception)');
   });
   const single = w.str(o, 'exceptionName', path);
@@ -225,7 +239,13 @@ function parseRule(w: Walker, v: unknown, path: string, paths: RulePaths): Parse
 }
 
 /** One entry of `results[].controls[]` (or of a bare resource-controls list). */
-function parseResultControl(w: Walker, v: unknown, path: string, pointer: string, resourceId: string): ParsedResult {
+function parseResultControl(
+  w: Walker,
+  v: unknown,
+  path: string,
+  pointer: string,
+  resourceId: string,
+): ParsedResult {
   const o = w.obj(v, path, 'a control result');
   const controlId = w.str(o, 'controlID', path);
   if (!controlId) w.fail(jp(path, 'controlID'), 'required field is missing');
@@ -263,7 +283,13 @@ function counters(w: Walker, o: Obj, path: string): DeclaredCounters | undefined
   };
 }
 
-function parseSummaryControls(w: Walker, sd: Obj, path: string, pointer: string, into: Map<string, ControlMeta>): void {
+function parseSummaryControls(
+  w: Walker,
+  sd: Obj,
+  path: string,
+  pointer: string,
+  into: Map<string, ControlMeta>,
+): void {
   const controls = sd['controls'];
   if (controls === undefined || controls === null) return;
   const cp = jp(path, 'controls');
@@ -345,7 +371,14 @@ function parseResources(w: Walker, list: unknown[], into: Map<string, ResourceMe
 /* ------------------------------------------------------------------ layouts */
 
 function base(format: KubescapeFormat): ParsedDoc {
-  return { format, results: [], controls: new Map(), resources: new Map(), frameworks: [], priorities: new Map() };
+  return {
+    format,
+    results: [],
+    controls: new Map(),
+    resources: new Map(),
+    frameworks: [],
+    priorities: new Map(),
+  };
 }
 
 function str(v: unknown): string | undefined {
@@ -407,23 +440,34 @@ function parseResultsList(w: Walker, list: unknown[], path: string, pointer: str
     if (isObj(pr)) {
       const score = w.num(pr, 'score', jp(p, 'prioritizedResource'));
       const severity = w.num(pr, 'severity', jp(p, 'prioritizedResource'));
-      doc.priorities.set(rid, { ...(score !== undefined ? { score } : {}), ...(severity !== undefined ? { severity } : {}) });
+      doc.priorities.set(rid, {
+        ...(score !== undefined ? { score } : {}),
+        ...(severity !== undefined ? { severity } : {}),
+      });
     }
     w.arr(o, 'controls', p).forEach((c, j) => {
-      doc.results.push(parseResultControl(w, c, jp(jp(p, 'controls'), j), `${pointer}/${i}/controls/${j}`, rid));
+      doc.results.push(
+        parseResultControl(w, c, jp(jp(p, 'controls'), j), `${pointer}/${i}/controls/${j}`, rid),
+      );
     });
   });
 }
 
 /** A v1 alert object → resource id and identity (the subject of externalObjects first). */
-function v1Resource(alert: unknown): { id: string; ref?: ResourceRefLite; related: ResourceRefLite[] } | undefined {
+function v1Resource(
+  alert: unknown,
+): { id: string; ref?: ResourceRefLite; related: ResourceRefLite[] } | undefined {
   if (!isObj(alert)) return undefined;
   const objs = (Array.isArray(alert['k8sApiObjects']) ? alert['k8sApiObjects'] : []).filter(isObj);
   const ext = isObj(alert['externalObjects']) ? [alert['externalObjects']] : [];
-  const refs = [...ext, ...objs].map(identity).map((i) => i.ref).filter((r): r is ResourceRefLite => !!r);
+  const refs = [...ext, ...objs]
+    .map(identity)
+    .map((i) => i.ref)
+    .filter((r): r is ResourceRefLite => !!r);
   const primary = refs[0];
   if (!primary) return undefined;
-  const idOf = (r: ResourceRefLite): string => `${r.apiVersion ?? ''}/${r.namespace ?? ''}/${r.kind}/${r.name}`;
+  const idOf = (r: ResourceRefLite): string =>
+    `${r.apiVersion ?? ''}/${r.namespace ?? ''}/${r.kind}/${r.name}`;
   return { id: refs.map(idOf).sort().join('/'), ref: primary, related: refs.slice(1) };
 }
 
@@ -459,7 +503,7 @@ function parseV1Framework(w: Walker, v: unknown, path: string, pointer: string, 
       if (isObj(counter)) evaluated += w.num(counter, 'all', jp(rp, 'resourceUniqueCounter')) ?? 0;
       evaluated += w.arr(ro, 'listInputResources', rp).length;
       const rs = ro['ruleStatus'];
-      if (isObj(rs) && /^(failure|error)$/i.test(String(rs['status'] ?? ''))) {
+      if (isObj(rs) && typeof rs['status'] === 'string' && /^(failure|error)$/i.test(rs['status'])) {
         ruleError = typeof rs['message'] === 'string' && rs['message'] ? rs['message'] : 'rule failed to run';
       }
       w.arr(ro, 'ruleResponses', rp).forEach((resp, k) => {
@@ -538,7 +582,9 @@ export function parseKubescapeValue(file: string, json: unknown): ParsedDoc {
   if (!isKubescapeJson(json)) {
     const other = recogniseOtherTool(json);
     if (other) {
-      throw new InputError(file, `this looks like ${other.tool} output, not Kubescape output`, { hint: other.hint });
+      throw new InputError(file, `this looks like ${other.tool} output, not Kubescape output`, {
+        hint: other.hint,
+      });
     }
     w.fail(
       '',

@@ -20,7 +20,14 @@ export interface Classified {
 const norm = (s: string | undefined): string => (s ?? '').trim().toLowerCase();
 
 /** Rank used to derive a control's status from its rules (Kubescape's own order, exceptions kept). */
-const RANK: Record<string, number> = { failed: 5, error: 4, excluded: 3, skipped: 2, passed: 1, irrelevant: 0 };
+const RANK: Record<string, number> = {
+  failed: 5,
+  error: 4,
+  excluded: 3,
+  skipped: 2,
+  passed: 1,
+  irrelevant: 0,
+};
 
 /** Normalised status of one rule: a failed rule carrying exceptions is excluded (opa-utils rules.go). */
 export function ruleStatus(r: ParsedRule): string {
@@ -72,15 +79,27 @@ export function classifyStatus(
   }
   if (status === 'passed' || status === 'success') {
     if (sub === 'irrelevant') {
-      return { status: 'skipped', native, reason: `Kubescape found no resource this control applies to${detail}` };
+      return {
+        status: 'skipped',
+        native,
+        reason: `Kubescape found no resource this control applies to${detail}`,
+      };
     }
     return { status: 'pass', native };
   }
   if (status === 'irrelevant') {
-    return { status: 'skipped', native, reason: `Kubescape found no resource this control applies to${detail}` };
+    return {
+      status: 'skipped',
+      native,
+      reason: `Kubescape found no resource this control applies to${detail}`,
+    };
   }
   if (sub === 'manual review' || sub === 'manual' || sub === 'requires review' || sub === 'requires-review') {
-    return { status: 'manual', native, reason: `Kubescape marks this control for ${sub === 'manual review' || sub === 'manual' ? 'manual review' : 'review'}${detail}` };
+    return {
+      status: 'manual',
+      native,
+      reason: `Kubescape marks this control for ${sub === 'manual review' || sub === 'manual' ? 'manual review' : 'review'}${detail}`,
+    };
   }
   if (status === 'skipped') {
     const why =
@@ -91,7 +110,8 @@ export function classifyStatus(
           : 'Kubescape skipped it';
     return { status: 'skipped', native, reason: `${why}${detail}` };
   }
-  if (status === 'error') return { status: 'error', native, reason: `Kubescape could not evaluate it${detail}` };
+  if (status === 'error')
+    return { status: 'error', native, reason: `Kubescape could not evaluate it${detail}` };
   return { status: 'skipped', native, reason: `Kubescape reported no usable status (${native})${detail}` };
 }
 

@@ -24,7 +24,8 @@ export function memReader(files: Record<string, string>, stdin = ''): KubescapeR
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
   return {
     kind: (p) => Promise.resolve(p in files ? 'file' : 'missing'),
-    readFile: (p) => (p in files ? Promise.resolve(enc(files[p] as string)) : Promise.reject(new Error(`ENOENT ${p}`))),
+    readFile: (p) =>
+      p in files ? Promise.resolve(enc(files[p] as string)) : Promise.reject(new Error(`ENOENT ${p}`)),
     readStdin: () => Promise.resolve(enc(stdin)),
   };
 }

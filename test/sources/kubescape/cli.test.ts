@@ -8,7 +8,16 @@ import { fixture } from './_helpers.ts';
 
 test('scan --no-cluster --kubescape FILE --format json: findings, run record and a control status', async (t) => {
   const out = mkdtempSync(path.join(tmpdir(), 'kubeproof-ks-'));
-  const r = await runCli(['scan', '--no-cluster', '--kubescape', fixture('v2-cluster.json'), '--format', 'json', '--out', out]);
+  const r = await runCli([
+    'scan',
+    '--no-cluster',
+    '--kubescape',
+    fixture('v2-cluster.json'),
+    '--format',
+    'json',
+    '--out',
+    out,
+  ]);
   t.true([0, 3].includes(r.code), r.stderr);
   const file = readdirSync(out).find((f) => f.endsWith('.json') && f.includes('report'));
   t.truthy(file, readdirSync(out).join(', '));

@@ -12,6 +12,10 @@ import { sha256Hex } from '../../../src/util/hash.ts';
 import { sharedFixtures } from '../../support/shared.ts';
 import { ctxFor } from './_helpers.ts';
 
+interface SummaryShape {
+  controls?: Record<string, { ResourceCounters?: Record<string, number> }>;
+}
+
 const dir = sharedFixtures('kubescape');
 
 if (!dir) {
@@ -33,13 +37,19 @@ if (!dir) {
       const bytes = readFileSync(path.join(dir, f));
       const json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
       t.true(isKubescapeJson(json));
-      const out = normalizeKubescape({ inputs: [{ raw: { path: f, bytes, sha256: sha256Hex(bytes) } }] }, ctxFor());
+      const out = normalizeKubescape(
+        { inputs: [{ raw: { path: f, bytes, sha256: sha256Hex(bytes) } }] },
+        ctxFor(),
+      );
       t.true(out.findings.length > 0);
       t.is(out.partialError, undefined);
-      t.false(out.notes.some((n) => n.includes('summaryDetails declares')), out.notes.join('\n'));
+      t.false(
+        out.notes.some((n) => n.includes('summaryDetails declares')),
+        out.notes.join('\n'),
+      );
       for (const e of out.evidence) t.is(e.sha256, sha256Hex(bytes));
       // Per-control counts against the file's own summaryDetails (results layouts only).
-      const sd = (json['summaryDetails'] ?? undefined) as { controls?: Record<string, { ResourceCounters?: Record<string, number> }> } | undefined;
+      const sd = json['summaryDetails'] as SummaryShape | undefined;
       if (sd?.controls && Array.isArray(json['results'])) {
         const native = new Map<string, { failed: number; excluded: number }>();
         for (const fd of out.findings) {
@@ -61,14 +71,17 @@ if (!dir) {
         t.true(compared > 0);
       }
       // resources[].object can hold Secrets and ConfigMaps: no data value may reach the output.
-      const resources = Array.isArray(json['resources']) ? (json['resources'] as { object?: Record<string, unknown> }[]) : [];
+      const resources = Array.isArray(json['resources'])
+        ? (json['resources'] as { object?: Record<string, unknown> }[])
+        : [];
       const text = JSON.stringify(out);
       for (const r of resources) {
         for (const key of ['data', 'stringData'] as const) {
           const data = r.object?.[key];
           if (data && typeof data === 'object') {
             for (const v of Object.values(data as Record<string, unknown>)) {
-              if (typeof v === 'string' && v.length >= 8) t.false(text.includes(v), `${f}: a ${key} value leaked`);
+              if (typeof v === 'string' && v.length >= 8)
+                t.false(text.includes(v), `${f}: a ${key} value leaked`);
             }
           }
         }

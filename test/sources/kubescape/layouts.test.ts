@@ -7,13 +7,21 @@ import { find, fixture, memReader, readFixture, run } from './_helpers.ts';
 
 test('v2: one finding per (control, resource), resource from resources[], cluster and version', async (t) => {
   const out = await run([fixture('v2-cluster.json')]);
-  t.deepEqual(out.inputs.map((i) => i.format), ['kubescape-v2']);
+  t.deepEqual(
+    out.inputs.map((i) => i.format),
+    ['kubescape-v2'],
+  );
   t.is(out.toolVersion, 'v3.0.9');
   t.deepEqual(out.cluster, { name: 'prod-eu-1' });
   const failed = find(out.findings, 'C-0057', 'web');
   t.is(failed.status, 'fail');
   t.is(failed.severity, 'high');
-  t.deepEqual(failed.resource, { kind: 'Deployment', name: 'web', namespace: 'default', apiVersion: 'apps/v1' });
+  t.deepEqual(failed.resource, {
+    kind: 'Deployment',
+    name: 'web',
+    namespace: 'default',
+    apiVersion: 'apps/v1',
+  });
   t.is(failed.properties?.['priorityScore'], 12.5);
   const ev = out.evidence.find((e) => e.id === failed.evidenceIds[0]);
   t.is(ev?.kind, 'scanner-output');
@@ -21,11 +29,16 @@ test('v2: one finding per (control, resource), resource from resources[], cluste
   t.regex(ev?.sha256 ?? '', /^[0-9a-f]{64}$/);
   const ex = ev?.excerpt as Record<string, unknown>;
   t.deepEqual(ex['failedPaths'], ['spec.template.spec.containers[0].securityContext.privileged']);
-  t.deepEqual(ex['fixPaths'], [{ path: 'spec.template.spec.containers[0].securityContext.privileged', value: 'false' }]);
+  t.deepEqual(ex['fixPaths'], [
+    { path: 'spec.template.spec.containers[0].securityContext.privileged', value: 'false' },
+  ]);
   t.is(ex['scoreFactor'], 8);
   t.is(find(out.findings, 'C-0057', 'db-creds').status, 'pass');
   t.true(out.notes.some((n) => n.includes('no generation time')));
-  t.false(out.notes.some((n) => n.includes('summaryDetails declares')), out.notes.join('\n'));
+  t.false(
+    out.notes.some((n) => n.includes('summaryDetails declares')),
+    out.notes.join('\n'),
+  );
 });
 
 test('v2: exceptions are waived with the policy name, never pass (old excluded and new w/exceptions)', async (t) => {
@@ -92,7 +105,10 @@ test('v1 framework report: failures per resource, excepted failure waived, quiet
 
 test('v1 list of framework reports, and stdin', async (t) => {
   const out = await run(['-'], memReader({}, readFixture('v1-list.json')));
-  t.deepEqual(out.inputs.map((i) => [i.path, i.format]), [['-', 'kubescape-v1-list']]);
+  t.deepEqual(
+    out.inputs.map((i) => [i.path, i.format]),
+    [['-', 'kubescape-v1-list']],
+  );
   t.is(find(out.findings, 'C-0013', 'api').status, 'fail');
   t.true(out.notes.some((n) => n.includes('frameworks MITRE, NSA')));
 });
@@ -101,7 +117,10 @@ test('CIS-numbered control ids resolve to the C-id for mapping', async (t) => {
   const doc = {
     summaryDetails: { frameworks: [{ name: 'cis-v1.10.0' }], controls: {} },
     results: [
-      { resourceID: '/v1/default/Pod/p', controls: [{ controlID: 'CIS-5.7.2', status: { status: 'failed' }, rules: [] }] },
+      {
+        resourceID: '/v1/default/Pod/p',
+        controls: [{ controlID: 'CIS-5.7.2', status: { status: 'failed' }, rules: [] }],
+      },
     ],
   };
   const out = await run(['x.json'], memReader({ 'x.json': JSON.stringify(doc) }));
@@ -112,23 +131,38 @@ test('CIS-numbered control ids resolve to the C-id for mapping', async (t) => {
 
 test('resource ids: every form Kubescape writes', (t) => {
   t.deepEqual(parseResourceId('apps/v1/default/Deployment/web').primary, {
-    kind: 'Deployment', name: 'web', namespace: 'default', apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: 'web',
+    namespace: 'default',
+    apiVersion: 'apps/v1',
   });
-  t.deepEqual(parseResourceId('/v1/default/Pod/x').primary, { kind: 'Pod', name: 'x', namespace: 'default', apiVersion: 'v1' });
+  t.deepEqual(parseResourceId('/v1/default/Pod/x').primary, {
+    kind: 'Pod',
+    name: 'x',
+    namespace: 'default',
+    apiVersion: 'v1',
+  });
   t.deepEqual(parseResourceId('rbac.authorization.k8s.io/v1//ClusterRole/admin').primary, {
-    kind: 'ClusterRole', name: 'admin', apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    name: 'admin',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
   });
   const file = parseResourceId('path=1881121400/api=apps/v1//Deployment/paymentservice');
   t.true(file.fromFile);
   t.deepEqual(file.primary, { kind: 'Deployment', name: 'paymentservice', apiVersion: 'apps/v1' });
   t.deepEqual(parseResourceId('hostdata.kubescape.cloud/v1beta0/KubeletInfo/node-1').primary, {
-    kind: 'KubeletInfo', name: 'node-1', apiVersion: 'hostdata.kubescape.cloud/v1beta0',
+    kind: 'KubeletInfo',
+    name: 'node-1',
+    apiVersion: 'hostdata.kubescape.cloud/v1beta0',
   });
   const subject = parseResourceId(
     '/kubescape/ServiceAccount/kd/path=1644445903/api=rbac.authorization.k8s.io/v1//ClusterRole/kd-roles/path=3591976602/api=rbac.authorization.k8s.io/v1//ClusterRoleBinding/kd-binding',
   );
   t.deepEqual(subject.primary, { kind: 'ServiceAccount', name: 'kd', namespace: 'kubescape' });
-  t.deepEqual(subject.related.map((r) => r.kind), ['ClusterRole', 'ClusterRoleBinding']);
+  t.deepEqual(
+    subject.related.map((r) => r.kind),
+    ['ClusterRole', 'ClusterRoleBinding'],
+  );
   t.is(parseResourceId('').primary, undefined);
 });
 
@@ -136,33 +170,58 @@ test('statuses: classification and derivation from rules', (t) => {
   t.is(classifyStatus('failed', '', []).status, 'fail');
   t.is(classifyStatus('passed', '', []).status, 'pass');
   t.is(classifyStatus('excluded', '', ['p']).status, 'waived');
-  t.is(classifyStatus('passed', 'w/exceptions', []).reason, 'Kubescape exception (no policy name in the output)');
+  t.is(
+    classifyStatus('passed', 'w/exceptions', []).reason,
+    'Kubescape exception (no policy name in the output)',
+  );
   t.is(classifyStatus('irrelevant', '', []).status, 'skipped');
   t.is(classifyStatus('skipped', 'requires review', []).status, 'manual');
   t.is(classifyStatus('skipped', 'integration', []).status, 'skipped');
   t.is(classifyStatus('', '', []).status, 'skipped');
-  t.deepEqual(deriveFromRules([{ name: 'a', status: 'passed', exceptions: [] }, { name: 'b', status: 'failed', exceptions: [] }]), { status: 'failed' });
+  t.deepEqual(
+    deriveFromRules([
+      { name: 'a', status: 'passed', exceptions: [] },
+      { name: 'b', status: 'failed', exceptions: [] },
+    ]),
+    { status: 'failed' },
+  );
   t.is(deriveFromRules([{ name: 'a', status: 'failed', exceptions: ['x'] }]).status, 'excluded');
   t.is(deriveFromRules([]).status, 'skipped');
-  t.deepEqual([9, 7, 4, 1, 0.5, undefined].map(severityFromScore), ['critical', 'high', 'medium', 'low', 'unknown', 'unknown']);
+  t.deepEqual([9, 7, 4, 1, 0.5, undefined].map(severityFromScore), [
+    'critical',
+    'high',
+    'medium',
+    'low',
+    'unknown',
+    'unknown',
+  ]);
 });
 
 test('bad input: named file, expected shape, other tools recognised; one bad input among several is partial', async (t) => {
   const kb = JSON.stringify({ Controls: [{ id: '1', tests: [] }], Totals: {} });
   const e1 = await t.throwsAsync(run(['kb.json'], memReader({ 'kb.json': kb })), { instanceOf: InputError });
   t.regex(e1.message, /^kb\.json: .*kube-bench output, not Kubescape/);
-  t.is((e1 as InputError).hint, 'pass it with --kube-bench');
-  const e2 = await t.throwsAsync(run(['t.json'], memReader({ 't.json': '{"results": [' })), { instanceOf: InputError });
+  t.is(e1.hint, 'pass it with --kube-bench');
+  const e2 = await t.throwsAsync(run(['t.json'], memReader({ 't.json': '{"results": [' })), {
+    instanceOf: InputError,
+  });
   t.regex(e2.message, /t\.json: truncated JSON/);
-  const e3 = await t.throwsAsync(run(['o.json'], memReader({ 'o.json': '{"hello": 1}' })), { instanceOf: InputError });
+  const e3 = await t.throwsAsync(run(['o.json'], memReader({ 'o.json': '{"hello": 1}' })), {
+    instanceOf: InputError,
+  });
   t.regex(e3.message, /o\.json: \(root\): expected Kubescape JSON .* with keys hello/);
-  const bad = JSON.stringify({ results: [{ resourceID: 'x', controls: [{ controlID: 'C-0001', rules: 'nope' }] }] });
+  const bad = JSON.stringify({
+    results: [{ resourceID: 'x', controls: [{ controlID: 'C-0001', rules: 'nope' }] }],
+  });
   const e4 = await t.throwsAsync(run(['b.json'], memReader({ 'b.json': bad })), { instanceOf: InputError });
   t.is(e4.message, 'b.json: results[0].controls[0].rules: expected array, got string');
   const out = await run([fixture('v1-framework.json'), 'missing.json', 'kb.json'], {
     ...memReader({ 'kb.json': kb, [fixture('v1-framework.json')]: readFixture('v1-framework.json') }),
   });
   t.truthy(out.partialError);
-  t.regex(out.partialError?.message ?? '', /2 of 3 Kubescape inputs could not be used: missing\.json: file not found; kb\.json: this looks like kube-bench/);
+  t.regex(
+    out.partialError?.message ?? '',
+    /2 of 3 Kubescape inputs could not be used: missing\.json: file not found; kb\.json: this looks like kube-bench/,
+  );
   t.true(out.findings.length > 0);
 });

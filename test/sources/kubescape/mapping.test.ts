@@ -42,8 +42,10 @@ const BENCHMARK: Record<string, string> = {
 
 /** Assignments not followed: Kubescape's rule does not check what the recommendation asks. */
 const NOT_FOLLOWED: Record<string, string> = {
-  'C-0177|aks-1.8|3.2.6': 'kube-bench aks-1.8 numbers 3.2.6 differently (iptables chains); C-0177 checks protect-kernel-defaults',
-  'C-0179|aks-1.8|3.2.8': 'kube-bench aks-1.8 3.2.8 is certificate rotation; C-0179 checks --hostname-override',
+  'C-0177|aks-1.8|3.2.6':
+    'kube-bench aks-1.8 numbers 3.2.6 differently (iptables chains); C-0177 checks protect-kernel-defaults',
+  'C-0179|aks-1.8|3.2.8':
+    'kube-bench aks-1.8 3.2.8 is certificate rotation; C-0179 checks --hostname-override',
   'C-0205|aks-1.8|4.4.1': 'AKS 4.4.1 asks for the latest CNI version; C-0205 checks network-policy support',
   'C-0088|aks-1.8|5.5.1': 'AKS 5.5.1 asks for Azure AD-managed users; C-0088 checks that RBAC is enabled',
 };
@@ -64,7 +66,10 @@ test('the Kubescape rule map loads; its objectives exist (or are pending from rb
   const entries = [...bundle.rules.values()].filter((r) => r.source === 'kubescape');
   t.true(entries.length >= 281);
   for (const r of entries) {
-    t.true(r.objectives.length > 0 || (r.outOfScope ?? '').length > 20, `${r.ruleId} needs objectives or a real reason`);
+    t.true(
+      r.objectives.length > 0 || (r.outOfScope ?? '').length > 20,
+      `${r.ruleId} needs objectives or a real reason`,
+    );
   }
 });
 
@@ -83,17 +88,27 @@ test('objectives/kubescape.yaml defines only objectives that exist nowhere else,
 
 const shared = sharedDir();
 const controlsDir = shared ? path.join(shared, 'fixtures/kubescape/regolibrary-controls') : undefined;
-const membershipCsv = shared ? path.join(shared, 'frameworks/k8s-evidence-maps/kubescape_control_framework_membership.csv') : undefined;
+const membershipCsv = shared
+  ? path.join(shared, 'frameworks/k8s-evidence-maps/kubescape_control_framework_membership.csv')
+  : undefined;
 
 if (!shared) {
   test('Kubescape catalogue tests: shared folder absent, reported as skipped', (t) => {
-    t.log('skipped: ../shared not found (set KUBEPROOF_SHARED): catalogue completeness and CIS consistency not checked');
+    t.log(
+      'skipped: ../shared not found (set KUBEPROOF_SHARED): catalogue completeness and CIS consistency not checked',
+    );
     t.is(shared, undefined);
   });
 } else {
   const catalogue = readdirSync(controlsDir as string)
     .filter((f) => /^C-\d{4}.*\.json$/.test(f))
-    .map((f) => JSON.parse(readFileSync(path.join(controlsDir as string, f), 'utf8')) as { controlID: string; name: string });
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(path.join(controlsDir as string, f), 'utf8')) as {
+          controlID: string;
+          name: string;
+        },
+    );
 
   test('every control of the Kubescape catalogue is mapped or explicitly out of scope', (t) => {
     t.is(catalogue.length, 281);
@@ -119,7 +134,10 @@ if (!shared) {
   });
 
   test('CIS-assigned controls reach the objectives of the kube-bench check for the same recommendation', (t) => {
-    const rows = readFileSync(membershipCsv as string, 'utf8').trim().split('\n').slice(1);
+    const rows = readFileSync(membershipCsv as string, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const fwDir = path.join(shared, 'fixtures/kubescape/regolibrary-frameworks');
     const titles = new Map<string, string>();
     for (const fw of Object.keys(BENCHMARK)) {
@@ -133,7 +151,14 @@ if (!shared) {
     }
     const kb = new Map<string, Record<string, { objectives?: string[]; outOfScope?: string; fp?: string }>>();
     for (const b of new Set(Object.values(BENCHMARK))) {
-      kb.set(b, (parse(readFileSync(path.join(projectRoot, `mappings/sources/kube-bench/${b}.yaml`), 'utf8')) as { rules: never }).rules);
+      kb.set(
+        b,
+        (
+          parse(readFileSync(path.join(projectRoot, `mappings/sources/kube-bench/${b}.yaml`), 'utf8')) as {
+            rules: never;
+          }
+        ).rules,
+      );
     }
     let checked = 0;
     const unions: string[] = [];
@@ -164,7 +189,10 @@ if (!shared) {
       for (const e of expected) {
         checked++;
         if (e.objectives.length === 0) {
-          t.true(mine?.outOfScope !== undefined || distinct.size > 1, `${e.key}: kube-bench has it out of scope`);
+          t.true(
+            mine?.outOfScope !== undefined || distinct.size > 1,
+            `${e.key}: kube-bench has it out of scope`,
+          );
           continue;
         }
         if (distinct.size === 1) t.deepEqual([...mineSet].sort(), [...e.objectives].sort(), e.key);
@@ -175,7 +203,9 @@ if (!shared) {
       }
     }
     t.true(checked > 250, `${checked} (control, benchmark) pairs checked`);
-    t.log(`${checked} pairs checked; union controls: ${[...new Set(unions.map((u) => u.split('|')[0]))].join(', ')}`);
+    t.log(
+      `${checked} pairs checked; union controls: ${[...new Set(unions.map((u) => u.split('|')[0]))].join(', ')}`,
+    );
   });
 
   test('C-0118 is CIS 1.2.6 in cis-v1.10.0 and reaches the kube-bench cis-1.10 objectives for 1.2.6', async (t) => {

@@ -20,7 +20,11 @@ const labels = (kind: string, name: string, ns: string): Record<string, string> 
 const scan = {
   apiVersion: 'spdx.softwarecomposition.kubescape.io/v1beta1',
   kind: 'WorkloadConfigurationScan',
-  metadata: { name: 'apps-v1-deployment-shop-api', namespace: 'shop', labels: labels('Deployment', 'api', 'shop') },
+  metadata: {
+    name: 'apps-v1-deployment-shop-api',
+    namespace: 'shop',
+    labels: labels('Deployment', 'api', 'shop'),
+  },
   spec: {
     controls: {
       'C-0057': {
@@ -32,7 +36,13 @@ const scan = {
           {
             name: 'rule-privilege-escalation',
             status: { status: 'failed' },
-            paths: [{ failedPath: 'spec.template.spec.containers[0].securityContext.privileged', fixPath: '', fixPathValue: '' }],
+            paths: [
+              {
+                failedPath: 'spec.template.spec.containers[0].securityContext.privileged',
+                fixPath: '',
+                fixPathValue: '',
+              },
+            ],
           },
         ],
       },
@@ -41,7 +51,13 @@ const scan = {
         name: 'Automatic mapping of service account',
         severity: { severity: 'Medium', scoreFactor: 6 },
         status: { status: 'passed', subStatus: 'w/exceptions' },
-        rules: [{ name: 'automount-service-account', status: { status: 'passed', subStatus: 'w/exceptions' }, appliedIgnoreRules: ['shop-exempt'] }],
+        rules: [
+          {
+            name: 'automount-service-account',
+            status: { status: 'passed', subStatus: 'w/exceptions' },
+            appliedIgnoreRules: ['shop-exempt'],
+          },
+        ],
       },
       'C-0013': {
         controlID: 'C-0013',
@@ -58,10 +74,20 @@ const scan = {
 const summaryOnly = {
   kind: 'WorkloadConfigurationScanSummary',
   // Some operator releases write the kind label in lower case.
-  metadata: { name: 'apps-v1-daemonset-kube-system-agent', namespace: 'kube-system', labels: { ...labels('daemonset', 'agent', 'kube-system') } },
+  metadata: {
+    name: 'apps-v1-daemonset-kube-system-agent',
+    namespace: 'kube-system',
+    labels: { ...labels('daemonset', 'agent', 'kube-system') },
+  },
   spec: {
     severities: { critical: 0, high: 1, medium: 0, low: 0, unknown: 0 },
-    controls: { 'C-0038': { controlID: 'C-0038', severity: { severity: 'High', scoreFactor: 7 }, status: { status: 'failed' } } },
+    controls: {
+      'C-0038': {
+        controlID: 'C-0038',
+        severity: { severity: 'High', scoreFactor: 7 },
+        status: { status: 'failed' },
+      },
+    },
   },
 };
 
@@ -72,6 +98,7 @@ function lister(objects: Partial<Record<string, unknown[]>>) {
     seen.push(r.plural);
     const items = objects[r.plural];
     return (async function* () {
+      await Promise.resolve(); // a real lister awaits the API server before the first page
       if (!items) throw new Error(`404 the server could not find the requested resource (${r.plural})`);
       yield* items;
     })();
@@ -80,9 +107,17 @@ function lister(objects: Partial<Record<string, unknown[]>>) {
 }
 
 test('readOperatorScans lists the three resources of the operator storage API', async (t) => {
-  const l = lister({ workloadconfigurationscans: [scan], workloadconfigurationscansummaries: [summaryOnly], configurationscansummaries: [] });
+  const l = lister({
+    workloadconfigurationscans: [scan],
+    workloadconfigurationscansummaries: [summaryOnly],
+    configurationscansummaries: [],
+  });
   const raw = await readOperatorScans(l.list);
-  t.deepEqual(l.seen, ['workloadconfigurationscans', 'workloadconfigurationscansummaries', 'configurationscansummaries']);
+  t.deepEqual(l.seen, [
+    'workloadconfigurationscans',
+    'workloadconfigurationscansummaries',
+    'configurationscansummaries',
+  ]);
   t.is(raw.scans.length, 1);
   t.is(raw.summaries.length, 1);
   t.deepEqual(raw.errors, []);
@@ -91,7 +126,11 @@ test('readOperatorScans lists the three resources of the operator storage API', 
 
 test('normalizeOperatorScans: one finding per (control, workload), exceptions waived, summaries fill gaps', async (t) => {
   const raw = await readOperatorScans(
-    lister({ workloadconfigurationscans: [scan], workloadconfigurationscansummaries: [summaryOnly], configurationscansummaries: [] }).list,
+    lister({
+      workloadconfigurationscans: [scan],
+      workloadconfigurationscansummaries: [summaryOnly],
+      configurationscansummaries: [],
+    }).list,
   );
   const out = normalizeOperatorScans(raw, ctxFor());
   const priv = out.findings.find((f) => f.ruleId === 'C-0057');
@@ -100,7 +139,10 @@ test('normalizeOperatorScans: one finding per (control, workload), exceptions wa
   t.deepEqual(priv?.resource, { kind: 'Deployment', name: 'api', namespace: 'shop', apiVersion: 'apps/v1' });
   const ev = out.evidence.find((e) => e.id === priv?.evidenceIds[0]);
   t.is(ev?.kind, 'api-object');
-  t.is(ev?.locator.apiPath, '/apis/spdx.softwarecomposition.kubescape.io/v1beta1/namespaces/shop/workloadconfigurationscans/apps-v1-deployment-shop-api');
+  t.is(
+    ev?.locator.apiPath,
+    '/apis/spdx.softwarecomposition.kubescape.io/v1beta1/namespaces/shop/workloadconfigurationscans/apps-v1-deployment-shop-api',
+  );
   t.is(ev?.locator.pointer, '/spec/controls/C-0057');
   const waived = out.findings.find((f) => f.ruleId === 'C-0034');
   t.is(waived?.status, 'waived');
@@ -108,7 +150,12 @@ test('normalizeOperatorScans: one finding per (control, workload), exceptions wa
   t.is(out.findings.find((f) => f.ruleId === 'C-0013')?.status, 'pass');
   const fromSummary = out.findings.find((f) => f.ruleId === 'C-0038');
   t.is(fromSummary?.status, 'fail');
-  t.deepEqual(fromSummary?.resource, { kind: 'DaemonSet', name: 'agent', namespace: 'kube-system', apiVersion: 'apps/v1' });
+  t.deepEqual(fromSummary?.resource, {
+    kind: 'DaemonSet',
+    name: 'agent',
+    namespace: 'kube-system',
+    apiVersion: 'apps/v1',
+  });
   t.is(fromSummary?.properties?.['inputFormat'], 'kubescape-operator-summary');
 });
 
@@ -123,8 +170,15 @@ test('operator not installed: every list fails, the run is partial with a hint, 
 
 test('a malformed scan object is an InputError naming the object and path', (t) => {
   const bad = { ...scan, spec: { controls: { 'C-0057': 'oops' } } };
-  const err = t.throws(() => normalizeOperatorScans({ scans: [bad], summaries: [], namespaceSummaries: [], errors: [] }, ctxFor()), {
-    instanceOf: InputError,
-  });
-  t.regex(err.message, /workloadconfigurationscans\/apps-v1-deployment-shop-api: spec\.controls\["C-0057"\]: expected object/);
+  const err = t.throws(
+    () =>
+      normalizeOperatorScans({ scans: [bad], summaries: [], namespaceSummaries: [], errors: [] }, ctxFor()),
+    {
+      instanceOf: InputError,
+    },
+  );
+  t.regex(
+    err.message,
+    /workloadconfigurationscans\/apps-v1-deployment-shop-api: spec\.controls\["C-0057"\]: expected object/,
+  );
 });
