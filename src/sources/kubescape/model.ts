@@ -94,4 +94,8 @@ export interface ParsedDoc {
   toolVersion?: string;
   /** Absent when the input carries Go's zero time (`0001-01-01T00:00:00Z`) or none. */
   generationTime?: string;
+  /** `clusterAPIServerInfo.gitVersion` (cluster scans). */
+  serverVersion?: string;
+  /** `clusterCloudProvider` (`EKS`, `GKE`, `AKS`...). */
+  platform?: string;
 }

@@ -169,6 +169,8 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
   const findings = new Map<string, Finding>();
   const versions = new Set<string>();
   const clusterNames = new Set<string>();
+  let serverVersion: string | undefined;
+  let platform: string | undefined;
   const countMismatch: string[] = [];
   let results = 0;
   let duplicates = 0;
@@ -199,6 +201,8 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
     inputs.push({ path: file, sha256: input.raw.sha256, bytes: input.raw.bytes.length, format: doc.format });
     if (doc.toolVersion) versions.add(doc.toolVersion);
     if (doc.clusterName) clusterNames.add(doc.clusterName);
+    serverVersion ??= doc.serverVersion;
+    platform ??= doc.platform;
     const said = [
       `layout ${doc.format}`,
       doc.frameworks.length ? `frameworks ${doc.frameworks.join(', ')}` : 'no framework named',
@@ -274,12 +278,10 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
         if (p.failedPaths.length)
           excerpt['failedPaths'] = p.failedPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
         if (p.fixPaths.length)
-          excerpt['fixPaths'] = p.fixPaths
-            .slice(0, MAX_PATHS)
-            .map((f) => ({
-              path: cap(f.path, 300),
-              ...(f.value !== undefined ? { value: cap(f.value, 300) } : {}),
-            }));
+          excerpt['fixPaths'] = p.fixPaths.slice(0, MAX_PATHS).map((f) => ({
+            path: cap(f.path, 300),
+            ...(f.value !== undefined ? { value: cap(f.value, 300) } : {}),
+          }));
         if (p.reviewPaths.length)
           excerpt['reviewPaths'] = p.reviewPaths.slice(0, MAX_PATHS).map((s) => cap(s, 300));
         if (p.deletePaths.length)
@@ -406,7 +408,13 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
   };
   if (versions.size > 0) out.toolVersion = [...versions].sort().join(', ');
   const clusterName = [...clusterNames].sort()[0];
-  if (clusterName) out.cluster = { name: clusterName };
+  if (clusterName || serverVersion || platform) {
+    out.cluster = {
+      ...(clusterName ? { name: clusterName } : {}),
+      ...(serverVersion ? { serverVersion } : {}),
+      ...(platform ? { platform } : {}),
+    };
+  }
   if (failures.length > 0) {
     out.partialError = {
       code: 'input',

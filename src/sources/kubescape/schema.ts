@@ -154,6 +154,13 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
 
 /* ------------------------------------------------------------------ pieces */
 
+/** A fix value as text: Kubescape writes strings, some consumers JSON scalars; objects are not values. */
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
 function emptyPaths(): RulePaths {
   return { failedPaths: [], fixPaths: [], reviewPaths: [], deletePaths: [] };
 }
@@ -172,7 +179,7 @@ function addPaths(w: Walker, into: RulePaths, o: Obj, path: string): void {
     const fix = po['fixPath'];
     if (isObj(fix)) {
       const fp = w.str(fix, 'path', jp(pp, 'fixPath'));
-      const fv = w.str(fix, 'value', jp(pp, 'fixPath'));
+      const fv = scalarText(fix['value']);
       if (fp) into.fixPaths.push({ path: fp, ...(fv !== undefined ? { value: fv } : {}) });
     } else if (typeof fix === 'string' && fix) {
       // operator CRDs: fixPath and fixPathValue are separate strings
@@ -195,7 +202,7 @@ function addPaths(w: Walker, into: RulePaths, o: Obj, path: string): void {
     const fp = jp(jp(path, 'fixPaths'), i);
     const fo = w.obj(f, fp, 'a fix path');
     const p = w.str(fo, 'path', fp);
-    const v = w.str(fo, 'value', fp);
+    const v = scalarText(fo['value']);
     if (p) into.fixPaths.push({ path: p, ...(v !== undefined ? { value: v } : {}) });
   });
 }
@@ -402,6 +409,10 @@ function envelope(doc: ParsedDoc, o: Obj): void {
     str(dig(o, 'metadata', 'contextMetadata', 'clusterContextMetadata', 'contextName')) ??
     str(dig(o, 'metadata', 'clusterMetadata', 'contextName'));
   if (cluster) doc.clusterName = cluster;
+  const server = str(dig(o, 'clusterAPIServerInfo', 'gitVersion'));
+  if (server) doc.serverVersion = server;
+  const cloud = str(o['clusterCloudProvider']) ?? str(dig(o, 'metadata', 'clusterMetadata', 'cloudProvider'));
+  if (cloud) doc.platform = cloud;
   const version = str(dig(o, 'metadata', 'scanMetadata', 'kubescapeVersion')) ?? str(o['clientVersion']);
   if (version) doc.toolVersion = version;
   const t = str(o['generationTime']) ?? str(o['reportGenerationTime']);

@@ -12,7 +12,7 @@ test('v2: one finding per (control, resource), resource from resources[], cluste
     ['kubescape-v2'],
   );
   t.is(out.toolVersion, 'v3.0.9');
-  t.deepEqual(out.cluster, { name: 'prod-eu-1' });
+  t.deepEqual(out.cluster, { name: 'prod-eu-1', serverVersion: 'v1.30.4-eks-a737599', platform: 'EKS' });
   const failed = find(out.findings, 'C-0057', 'web');
   t.is(failed.status, 'fail');
   t.is(failed.severity, 'high');
