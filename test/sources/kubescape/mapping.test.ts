@@ -13,23 +13,6 @@ import { textFingerprint } from '../../../src/mapping/fingerprint.ts';
 import { catalogueIndex } from '../../../src/sources/kubescape/catalogue.ts';
 import { projectRoot, sharedDir } from '../../support/shared.ts';
 
-/**
- * Objectives defined by the rbac/workloads branch (mappings/objectives/rbac.yaml, workloads.yaml), which
- * merges separately: allowed as "pending from rbacwl" until then. Remove this list once merged.
- */
-const PENDING_FROM_RBACWL = new Set([
-  'k8s.image.digest-pinned',
-  'k8s.image.tag-pinned',
-  'k8s.namespace.resource-quotas',
-  'k8s.rbac.anonymous-access-restricted',
-  'k8s.rbac.authenticated-grants-minimized',
-  'k8s.rbac.bindings-resolve',
-  'k8s.rbac.exec-attach-minimized',
-  'k8s.workload.read-only-root-fs',
-  'k8s.workload.resource-limits-set',
-  'k8s.workload.volume-types-restricted',
-]);
-
 /** Kubescape CIS framework → kube-bench benchmark holding the same recommendations. */
 const BENCHMARK: Record<string, string> = {
   'cis-v1.10.0': 'cis-1.10',
@@ -54,15 +37,9 @@ const rulesFile = parse(readFileSync(path.join(projectRoot, 'mappings/sources/ku
   rules: Record<string, { objectives?: string[]; outOfScope?: string }>;
 };
 
-test('the Kubescape rule map loads; its objectives exist (or are pending from rbacwl)', async (t) => {
+test('the Kubescape rule map loads and every objective it names exists', async (t) => {
   const { bundle, errors } = await readMappings();
-  const pendingErrors = errors.filter((e) => /kubescape rule .*unknown objective "([^"]+)"/.test(e));
-  const otherErrors = errors.filter((e) => !pendingErrors.includes(e));
-  t.deepEqual(otherErrors, []);
-  for (const e of pendingErrors) {
-    const id = /unknown objective "([^"]+)"/.exec(e)?.[1] ?? '';
-    t.true(PENDING_FROM_RBACWL.has(id), e);
-  }
+  t.deepEqual(errors, []);
   const entries = [...bundle.rules.values()].filter((r) => r.source === 'kubescape');
   t.true(entries.length >= 281);
   for (const r of entries) {
@@ -80,7 +57,6 @@ test('objectives/kubescape.yaml defines only objectives that exist nowhere else,
   const { bundle } = await readMappings();
   for (const o of own.objectives) {
     t.is(bundle.objectives.get(o.id)?.file, 'mappings/objectives/kubescape.yaml', o.id);
-    t.false(PENDING_FROM_RBACWL.has(o.id));
     const fws = new Set(o.links.map((l) => l.control.split('/')[0]));
     t.deepEqual([...fws].sort(), ['iso27001-2022', 'nist-800-53-r5', 'pci-dss-4.0.1', 'soc2-2017'], o.id);
   }
