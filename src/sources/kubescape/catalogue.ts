@@ -44,26 +44,32 @@ export function cisIdOf(text: string | undefined): string | undefined {
 }
 
 /**
- * C-id for a CIS recommendation id reported by a CIS framework scan. `frameworks` are the framework
- * names the report declares; when none of them is a known CIS framework, the id is resolved only if
- * every known CIS framework agrees on it. Returns the C-id and the framework it was resolved in.
+ * C-id for a CIS recommendation id reported by a CIS framework scan. CIS numbering differs between
+ * framework versions, so the id is resolved, in order: in a CIS framework the report declares; through
+ * the control's name (`CIS-1.2.6 Ensure that ...` or the bare title); or when every known CIS framework
+ * agrees on it. Returns the C-id and how it was resolved; undefined when none applies.
  */
 export function controlIdFromCis(
   cisId: string,
   frameworks: readonly string[],
-): { controlId: string; framework?: string } | undefined {
+  name?: string,
+): { controlId: string; how: string } | undefined {
   const cis = catalogueIndex().cis;
   const lower = new Map(Object.keys(cis).map((k) => [k.toLowerCase(), k]));
   for (const f of frameworks) {
     const key = lower.get(f.toLowerCase());
     const id = key ? cis[key]?.[cisId] : undefined;
-    if (key && id) return { controlId: id, framework: key };
+    if (key && id) return { controlId: id, how: `cis-id (${key})` };
   }
+  const title = name?.replace(/^CIS-[\d.]+\s*/, '').trim();
+  const byName = title ? controlIdFromName(title) : undefined;
+  if (byName) return { controlId: byName, how: 'cis-id (control name)' };
   const candidates = new Set(
     Object.values(cis)
       .map((m) => m[cisId])
       .filter((x): x is string => !!x),
   );
-  if (candidates.size === 1) return { controlId: [...candidates][0] as string };
+  if (candidates.size === 1)
+    return { controlId: [...candidates][0] as string, how: 'cis-id (every framework agrees)' };
   return undefined;
 }

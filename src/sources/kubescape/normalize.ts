@@ -107,14 +107,9 @@ function identify(
   }
   const cis = cisIdOf(rawId) ?? cisIdOf(name);
   if (cis && cisIdOf(rawId)) {
-    const r = controlIdFromCis(cis, frameworks);
+    const r = controlIdFromCis(cis, frameworks, name);
     return r
-      ? {
-          ruleId: rawId,
-          mapRuleId: r.controlId,
-          cisId: cis,
-          how: `cis-id${r.framework ? ` (${r.framework})` : ''}`,
-        }
+      ? { ruleId: rawId, mapRuleId: r.controlId, cisId: cis, how: r.how }
       : { ruleId: rawId, cisId: cis, how: 'cis-id-unresolved' };
   }
   if (rawId.startsWith('name:')) {

@@ -129,6 +129,36 @@ test('CIS-numbered control ids resolve to the C-id for mapping', async (t) => {
   t.deepEqual(f.resource, { kind: 'Pod', name: 'p', namespace: 'default', apiVersion: 'v1' });
 });
 
+test('CIS ids of an older framework resolve in that framework, or through the control name', async (t) => {
+  // cis-v1.23-t1.0.1 numbered the API server's --secure-port check 1.2.16; cis-v1.10.0 uses 1.2.16 for audit-log-path.
+  const old = {
+    summaryDetails: { frameworks: [{ name: 'cis-v1.23-t1.0.1' }], controls: {} },
+    results: [
+      { resourceID: 'x', controls: [{ controlID: 'CIS-1.2.16', status: { status: 'passed' }, rules: [] }] },
+    ],
+  };
+  const a = await run(['a.json'], memReader({ 'a.json': JSON.stringify(old) }));
+  t.is(a.findings[0]?.properties?.['mapRuleId'], 'C-0128');
+  const unnamed = {
+    results: [
+      {
+        resourceID: 'x',
+        controls: [
+          {
+            controlID: 'CIS-1.2.16',
+            name: 'CIS-1.2.16 Ensure that the API Server --secure-port argument is not set to 0',
+            status: { status: 'passed' },
+            rules: [],
+          },
+        ],
+      },
+    ],
+  };
+  const b = await run(['b.json'], memReader({ 'b.json': JSON.stringify(unnamed) }));
+  t.is(b.findings[0]?.properties?.['mapRuleId'], 'C-0128');
+  t.is(b.findings[0]?.properties?.['identification'], 'cis-id (control name)');
+});
+
 test('resource ids: every form Kubescape writes', (t) => {
   t.deepEqual(parseResourceId('apps/v1/default/Deployment/web').primary, {
     kind: 'Deployment',
