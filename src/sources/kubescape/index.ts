@@ -5,6 +5,8 @@
  */
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { normalizeKubescape } from './normalize.ts';
+import { normalizeOperatorScans, readOperatorScans } from './operator.ts';
+import type { OperatorLister, OperatorScans } from './operator.ts';
 import { fsReader, readKubescapeInputs } from './read.ts';
 import type { KubescapeRaw, KubescapeReader } from './read.ts';
 import { isKubescapeJson } from './schema.ts';
@@ -30,6 +32,19 @@ export function kubescapeSource(
     read: (_ctx: SourceContext) => readKubescapeInputs(inputs, reader),
     normalize: (raw: KubescapeRaw, ctx: SourceContext): SourceOutput => normalizeKubescape(raw, ctx),
     detect: isKubescapeJson,
+  };
+}
+
+/**
+ * The Kubescape source reading the operator's results in the cluster. `list` lists every object of a
+ * resource: a ClusterReader's `(r) => reader.listAll(r)` (live client or snapshot) fits as is.
+ */
+export function kubescapeOperatorSource(list: OperatorLister): Source<OperatorScans> {
+  return {
+    id: 'kubescape',
+    title: 'Kubescape operator (configuration scans in the cluster)',
+    read: (ctx: SourceContext) => readOperatorScans(list, ctx.signal ? { signal: ctx.signal } : {}),
+    normalize: (raw: OperatorScans, ctx: SourceContext): SourceOutput => normalizeOperatorScans(raw, ctx),
   };
 }
 

@@ -319,6 +319,11 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
     );
   }
   for (const e of objects.errors) notes.push(`${e.resource}: could not list: ${e.message}`);
+  if (objects.scans.length + objects.summaries.length === 0 && objects.errors.length === 0) {
+    notes.push(
+      'no Kubescape operator scan results found: the operator has not scanned yet, or is not installed',
+    );
+  }
   const nsCount = objects.namespaceSummaries.length;
   if (nsCount > 0)
     notes.push(`${nsCount} ConfigurationScanSummary objects (per-namespace severity counts) read`);

@@ -1,6 +1,11 @@
 /** Kubescape operator results read through an injected lister, normalized purely. */
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { InputError } from '../../../src/errors.ts';
+import { loadSnapshot } from '../../../src/kube/snapshot.ts';
+import { kubescapeOperatorSource } from '../../../src/sources/kubescape/index.ts';
 import {
   normalizeOperatorScans,
   OPERATOR_RESOURCES,
@@ -181,4 +186,28 @@ test('a malformed scan object is an InputError naming the object and path', (t) 
     err.message,
     /workloadconfigurationscans\/apps-v1-deployment-shop-api: spec\.controls\["C-0057"\]: expected object/,
   );
+});
+
+test('offline: operator objects saved with kubectl get -o json read through the snapshot reader', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kubeproof-ks-snap-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'wcs.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [scan, { ...summaryOnly, apiVersion: scan.apiVersion }],
+    }),
+  );
+  const reader = loadSnapshot([file]);
+  const source = kubescapeOperatorSource((r) => reader.listAll(r));
+  const ctx = ctxFor();
+  const out = source.normalize(await source.read(ctx), ctx);
+  t.is(out.findings.find((f) => f.ruleId === 'C-0057')?.status, 'fail');
+  t.is(out.findings.find((f) => f.ruleId === 'C-0038')?.resource?.name, 'agent');
+  const empty = kubescapeOperatorSource((r) => loadSnapshot([]).listAll(r));
+  const none = empty.normalize(await empty.read(ctx), ctx);
+  t.is(none.findings.length, 0);
+  t.true(none.notes.some((n) => n.startsWith('no Kubescape operator scan results found')));
 });
