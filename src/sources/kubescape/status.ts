@@ -94,11 +94,13 @@ export function classifyStatus(
       reason: `Kubescape found no resource this control applies to${detail}`,
     };
   }
-  if (sub === 'manual review' || sub === 'manual' || sub === 'requires review' || sub === 'requires-review') {
+  // `manual review`, `requires review`, and the spellings of other releases (`manual`, `requiresReview`...)
+  const folded = sub.replace(/[\s_-]+/g, '');
+  if (folded === 'manualreview' || folded === 'manual' || folded === 'requiresreview') {
     return {
       status: 'manual',
       native,
-      reason: `Kubescape marks this control for ${sub === 'manual review' || sub === 'manual' ? 'manual review' : 'review'}${detail}`,
+      reason: `Kubescape marks this control for ${folded === 'requiresreview' ? 'review' : 'manual review'}${detail}`,
     };
   }
   if (status === 'skipped') {

@@ -206,6 +206,8 @@ test('statuses: classification and derivation from rules', (t) => {
   );
   t.is(classifyStatus('irrelevant', '', []).status, 'skipped');
   t.is(classifyStatus('skipped', 'requires review', []).status, 'manual');
+  t.is(classifyStatus('skipped', 'requiresReview', []).status, 'manual');
+  t.is(classifyStatus('skipped', 'manual', []).reason, 'Kubescape marks this control for manual review');
   t.is(classifyStatus('skipped', 'integration', []).status, 'skipped');
   t.is(classifyStatus('', '', []).status, 'skipped');
   t.deepEqual(
