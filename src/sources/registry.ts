@@ -1,14 +1,23 @@
 import type { Config } from '../config/schema.ts';
-import type { ClusterInfo } from '../model/types.ts';
+import { openCluster } from '../kube/open.ts';
+import type { ClusterReader } from '../kube/types.ts';
+import type { ClusterInfo, Evidence, Finding, SourceId } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
+import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
+import { auditLogSource, correlateWithRbacOutput } from './audit-log/index.ts';
+import type { AuditLogRaw } from './audit-log/analyze.ts';
 import { kubescapeSource } from './kubescape/index.ts';
-import type { Source } from './types.ts';
+import { effectiveGrants, rbacSource, type RbacRaw } from './rbac/index.ts';
+import type { Source, SourceContext } from './types.ts';
+import { workloadsSource } from './workloads/index.ts';
 
 export interface SourceSetup {
   sources: Source<unknown>[];
   clusterHint?: { name?: string; serverVersion?: string; source: ClusterInfo['nameSource'] };
   notes: string[];
+  /** The cluster reader (live API or snapshot), when one is in use. */
+  reader?: ClusterReader;
 }
 
 /** A source with its raw type erased, so sources of different raw shapes share one list. */
@@ -16,11 +25,73 @@ function erase<R>(s: Source<R>): Source<unknown> {
   return s as unknown as Source<unknown>;
 }
 
-/** Builds the enabled sources from the configuration, in collection order. */
-export async function createSources(cfg: Config, _deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
+/**
+ * Builds the enabled sources from the configuration, in collection order: input files first, then
+ * what the cluster (live API, or `--snapshot` files) shows. Opening the cluster never falls back to
+ * localhost: without a kubeconfig or in-cluster service account it is a ConfigError saying how to configure.
+ */
+export async function createSources(cfg: Config, deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
   if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
   if (cfg.inputs.kubescape.length > 0) sources.push(erase(kubescapeSource(cfg.inputs.kubescape)));
-  return { sources, notes };
+  if (cfg.inputs.auditLog.length > 0) sources.push(erase(auditLogSource(cfg.inputs.auditLog)));
+
+  let reader: ClusterReader | undefined;
+  if (cfg.inputs.snapshot.length > 0) reader = openCluster({ snapshot: cfg.inputs.snapshot });
+  else if (cfg.cluster.enabled) {
+    reader = openCluster({
+      ...(cfg.cluster.kubeconfig ? { kubeconfig: cfg.cluster.kubeconfig } : {}),
+      ...(cfg.cluster.context ? { context: cfg.cluster.context } : {}),
+      timeoutMs: cfg.cluster.requestTimeoutSeconds * 1000,
+      log: deps.log,
+      userAgent: `kubeproof/${TOOL_VERSION}`,
+    });
+  }
+  let clusterHint: SourceSetup['clusterHint'];
+  if (reader) {
+    const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
+      reader.listAll(d, { pageSize: cfg.cluster.pageSize });
+    sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
+    const id = reader.identity();
+    let serverVersion: string | undefined;
+    try {
+      serverVersion = (await reader.serverVersion())?.gitVersion;
+    } catch (err) {
+      notes.push(`could not read the API server version: ${(err as Error).message}`);
+    }
+    clusterHint = {
+      ...(id.source === 'snapshot' ? {} : { name: id.name }),
+      ...(serverVersion ? { serverVersion } : {}),
+      source: id.source === 'snapshot' ? 'input' : 'kubeconfig',
+    };
+    notes.push(
+      id.source === 'snapshot'
+        ? `reading the cluster from snapshot files: ${(id.files ?? []).join(', ')}`
+        : `reading the cluster ${id.name} at ${id.server} (${id.source})`,
+    );
+  }
+  return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
+}
+
+/**
+ * audit-log × rbac: which granted permissions were used over the log's window, and which risky grants
+ * were exercised. Kubernetes default grants (exempt) are left out: they are not the organisation's choices.
+ */
+export function correlateSources(
+  raws: ReadonlyMap<SourceId, unknown>,
+  ctx: SourceContext,
+): { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined {
+  const audit = raws.get('audit-log') as AuditLogRaw | undefined;
+  const rbac = raws.get('rbac') as RbacRaw | undefined;
+  if (!audit || !rbac) return undefined;
+  const grants = effectiveGrants(rbac)
+    .grants.filter((g) => !g.exempt)
+    .map((g) => ({
+      subject: { kind: g.subject.kind, name: g.subject.name, ...(g.subject.namespace ? { namespace: g.subject.namespace } : {}) },
+      verbs: g.rule.verbs,
+      resources: g.rule.resources,
+      apiGroups: g.rule.apiGroups,
+    }));
+  return { source: 'audit-log', ...correlateWithRbacOutput(audit.summary, grants, ctx.now()) };
 }

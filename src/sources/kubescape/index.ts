@@ -6,7 +6,7 @@
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { normalizeKubescape } from './normalize.ts';
 import { normalizeOperatorScans, readOperatorScans } from './operator.ts';
-import type { OperatorLister, OperatorScans } from './operator.ts';
+import type { OperatorDiscovery, OperatorLister, OperatorScans } from './operator.ts';
 import { fsReader, readKubescapeInputs } from './read.ts';
 import type { KubescapeRaw, KubescapeReader } from './read.ts';
 import { isKubescapeJson } from './schema.ts';
@@ -37,13 +37,22 @@ export function kubescapeSource(
 
 /**
  * The Kubescape source reading the operator's results in the cluster. `list` lists every object of a
- * resource: a ClusterReader's `(r) => reader.listAll(r)` (live client or snapshot) fits as is.
+ * resource: a ClusterReader's `(r) => reader.listAll(r)` (live client or snapshot) fits as is. With
+ * `available` (`(r) => reader.resourceAvailable(r)`), a cluster without the operator gives a note, not
+ * a partial run.
  */
-export function kubescapeOperatorSource(list: OperatorLister): Source<OperatorScans> {
+export function kubescapeOperatorSource(
+  list: OperatorLister,
+  available?: OperatorDiscovery,
+): Source<OperatorScans> {
   return {
     id: 'kubescape',
     title: 'Kubescape operator (configuration scans in the cluster)',
-    read: (ctx: SourceContext) => readOperatorScans(list, ctx.signal ? { signal: ctx.signal } : {}),
+    read: (ctx: SourceContext) =>
+      readOperatorScans(list, {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(available ? { available } : {}),
+      }),
     normalize: (raw: OperatorScans, ctx: SourceContext): SourceOutput => normalizeOperatorScans(raw, ctx),
   };
 }
@@ -61,4 +70,4 @@ export { parseResourceId } from './resource-id.ts';
 export { classifyStatus, deriveFromRules, severityFromScore } from './status.ts';
 export { controlIdFromCis, controlIdFromName } from './catalogue.ts';
 export { normalizeOperatorScans, readOperatorScans, OPERATOR_RESOURCES } from './operator.ts';
-export type { OperatorLister, OperatorResource, OperatorScans } from './operator.ts';
+export type { OperatorDiscovery, OperatorLister, OperatorResource, OperatorScans } from './operator.ts';

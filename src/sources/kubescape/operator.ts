@@ -71,7 +71,12 @@ export interface OperatorScans {
   summaries: unknown[];
   namespaceSummaries: unknown[];
   errors: { resource: string; message: string }[];
+  /** Discovery said the operator's API is not served: the operator is not installed (not an error). */
+  notInstalled?: boolean;
 }
+
+/** Optional discovery: whether the API server serves a resource (ClusterReader.resourceAvailable). */
+export type OperatorDiscovery = (resource: OperatorResource) => Promise<boolean | undefined>;
 
 /** `/apis/<group>/<version>/<plural>`: the list path, for input records. */
 export function listPath(r: OperatorResource): string {
@@ -84,9 +89,23 @@ export function listPath(r: OperatorResource): string {
  */
 export async function readOperatorScans(
   list: OperatorLister,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; available?: OperatorDiscovery } = {},
 ): Promise<OperatorScans> {
   const out: OperatorScans = { scans: [], summaries: [], namespaceSummaries: [], errors: [] };
+  if (opts.available) {
+    try {
+      // Only a definite "not served" counts; unknown (snapshots) means: try to list.
+      if ((await opts.available(OPERATOR_RESOURCES.workloadConfigurationScans)) === false) {
+        out.notInstalled = true;
+        return out;
+      }
+    } catch (err) {
+      out.errors.push({
+        resource: listPath(OPERATOR_RESOURCES.workloadConfigurationScans),
+        message: `discovery failed: ${redactText((err as Error).message ?? String(err))}`,
+      });
+    }
+  }
   const take = async (r: OperatorResource, into: unknown[]): Promise<void> => {
     try {
       for await (const o of list(r)) {
@@ -321,7 +340,11 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
     );
   }
   for (const e of objects.errors) notes.push(`${e.resource}: could not list: ${e.message}`);
-  if (objects.scans.length + objects.summaries.length === 0 && objects.errors.length === 0) {
+  if (objects.notInstalled) {
+    notes.push(
+      `the API server does not serve ${GROUP}/${VERSION} workloadconfigurationscans: the Kubescape operator is not installed`,
+    );
+  } else if (objects.scans.length + objects.summaries.length === 0 && objects.errors.length === 0) {
     notes.push(
       'no Kubescape operator scan results found: the operator has not scanned yet, or is not installed',
     );

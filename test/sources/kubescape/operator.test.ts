@@ -173,6 +173,15 @@ test('operator not installed: every list fails, the run is partial with a hint, 
   t.regex(out.partialError?.hint ?? '', /install the Kubescape operator/);
 });
 
+test('discovery says the operator API is not served: a note, no listing, no partial run', async (t) => {
+  const l = lister({});
+  const raw = await readOperatorScans(l.list, { available: () => Promise.resolve(false) });
+  t.deepEqual(l.seen, []);
+  const out = normalizeOperatorScans(raw, ctxFor());
+  t.is(out.partialError, undefined);
+  t.true(out.notes.some((n) => n.includes('the Kubescape operator is not installed')));
+});
+
 test('a malformed scan object is an InputError naming the object and path', (t) => {
   const bad = { ...scan, spec: { controls: { 'C-0057': 'oops' } } };
   const err = t.throws(
