@@ -52,7 +52,9 @@ export function parseKubescapeInput(file: string, bytes: Uint8Array): ParsedDoc 
       hint:
         /^\[?(PASS|FAIL|WARN|INFO)\]/m.test(text) || /^\[INFO\] \d/m.test(text)
           ? 'this looks like kube-bench text output: pass it with --kube-bench'
-          : 'kubescape prints a table by default: re-run it with --format json --output FILE',
+          : text.startsWith('<')
+            ? 'this is XML or HTML (kubescape --format junit/html): re-run it with --format json --output FILE'
+            : 'kubescape prints a table by default: re-run it with --format json --output FILE',
     });
   }
   return parseKubescapeJson(file, text);

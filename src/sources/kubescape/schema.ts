@@ -138,6 +138,16 @@ export function isKubescapeJson(json: unknown): boolean {
 /** Names the tool that produced some other JSON, with the hint to give, or undefined. */
 export function recogniseOtherTool(json: unknown): { tool: string; hint: string } | undefined {
   if (isKubeBenchJson(json)) return { tool: 'kube-bench', hint: 'pass it with --kube-bench' };
+  if (
+    isObj(json) &&
+    Array.isArray(json['runs']) &&
+    ((typeof json['$schema'] === 'string' && /sarif/i.test(json['$schema'])) || json['version'] === '2.1.0')
+  ) {
+    return {
+      tool: 'SARIF',
+      hint: 'kubeproof reads Kubescape JSON: re-run kubescape scan with --format json',
+    };
+  }
   const other = recogniseNotKubeBench(json);
   if (!other || other.tool === 'Kubescape') return undefined;
   if (other.tool.startsWith('kubectl')) {
