@@ -113,6 +113,34 @@ test('v1 list of framework reports, and stdin', async (t) => {
   t.true(out.notes.some((n) => n.includes('frameworks MITRE, NSA')));
 });
 
+test('declared counters that disagree with the results are noted, not trusted', async (t) => {
+  const doc = {
+    summaryDetails: {
+      controls: {
+        'C-0057': {
+          controlID: 'C-0057',
+          status: 'failed',
+          ResourceCounters: {
+            passedResources: 0,
+            failedResources: 5,
+            skippedResources: 0,
+            excludedResources: 0,
+          },
+        },
+      },
+    },
+    results: [
+      {
+        resourceID: '/v1/a/Pod/p',
+        controls: [{ controlID: 'C-0057', status: { status: 'failed' }, rules: [] }],
+      },
+    ],
+  };
+  const out = await run(['c.json'], memReader({ 'c.json': JSON.stringify(doc) }));
+  t.true(out.notes.some((n) => n.includes('c.json: C-0057: summaryDetails declares 5 failed')));
+  t.is(out.findings.length, 1);
+});
+
 test('CIS-numbered control ids resolve to the C-id for mapping', async (t) => {
   const doc = {
     summaryDetails: { frameworks: [{ name: 'cis-v1.10.0' }], controls: {} },
