@@ -7,6 +7,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
 import { auditLogSource, correlateWithRbacOutput } from './audit-log/index.ts';
 import type { AuditLogRaw } from './audit-log/analyze.ts';
+import { kubescapeSource } from './kubescape/index.ts';
 import { effectiveGrants, rbacSource, type RbacRaw } from './rbac/index.ts';
 import type { Source, SourceContext } from './types.ts';
 import { workloadsSource } from './workloads/index.ts';
@@ -33,6 +34,7 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
   if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  if (cfg.inputs.kubescape.length > 0) sources.push(erase(kubescapeSource(cfg.inputs.kubescape)));
   if (cfg.inputs.auditLog.length > 0) sources.push(erase(auditLogSource(cfg.inputs.auditLog)));
 
   let reader: ClusterReader | undefined;
