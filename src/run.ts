@@ -128,7 +128,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
       if (out.cluster) clusterFromInputs.push(out.cluster);
       const rec: RunRecord = {
         source: source.id,
-        status: out.partialError ? 'partial' : 'ok',
+        status: out.skipped ? 'skipped' : out.partialError ? 'partial' : 'ok',
         startedAt: started.toISOString(),
         durationMs: Math.round(performance.now() - t0),
         findingCount: out.findings.length,
@@ -137,6 +137,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
         ...(out.toolVersion ? { toolVersion: out.toolVersion } : {}),
         ...(out.stats ? { stats: out.stats } : {}),
         ...(out.partialError ? { error: out.partialError } : {}),
+        ...(out.skipped ? { error: { code: 'skipped', message: out.skipped } } : {}),
       };
       runs.push(rec);
       if (out.partialError) {

@@ -117,7 +117,8 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
     const reasons = new Set<string>();
     for (const { source, variant } of srcs) {
       const run = ranSources.get(source);
-      if (!run || run.status === 'skipped') reasons.add(`${source} was not run`);
+      if (!run) reasons.add(`${source} was not run`);
+      else if (run.status === 'skipped') reasons.add(`${source} was skipped (${run.error?.message ?? 'nothing to read'})`);
       else if (run.status === 'failed') reasons.add(`${source} failed (${run.error?.message ?? 'see runs'})`);
       else if (variant === undefined || !variantsSeen.has(source) || variantsSeen.get(source)!.has(variant)) {
         reasons.add(`${source} reported no result for it`);

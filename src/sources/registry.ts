@@ -7,7 +7,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
 import { auditLogSource, correlateWithRbacOutput } from './audit-log/index.ts';
 import type { AuditLogRaw } from './audit-log/analyze.ts';
-import { kubescapeSource } from './kubescape/index.ts';
+import { kubescapeOperatorSource, kubescapeSource } from './kubescape/index.ts';
 import { effectiveGrants, rbacSource, type RbacRaw } from './rbac/index.ts';
 import type { Source, SourceContext } from './types.ts';
 import { workloadsSource } from './workloads/index.ts';
@@ -50,10 +50,15 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   }
   let clusterHint: SourceSetup['clusterHint'];
   if (reader) {
+    const id = reader.identity();
     const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
       reader.listAll(d, { pageSize: cfg.cluster.pageSize });
     sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
-    const id = reader.identity();
+    // The Kubescape operator's latest configuration scans, when installed; result files given with
+    // --kubescape take precedence (one kubescape source per run).
+    if (cfg.inputs.kubescape.length === 0 && id.source !== 'snapshot') {
+      sources.push(erase(kubescapeOperatorSource(list, (r) => reader.resourceAvailable(r))));
+    }
     let serverVersion: string | undefined;
     try {
       serverVersion = (await reader.serverVersion())?.gitVersion;

@@ -36,6 +36,11 @@ export interface SourceOutput {
    * record becomes `partial` with this error and the report is still written.
    */
   partialError?: { code: string; message: string; hint?: string };
+  /**
+   * Set when the source found nothing to assess and that is not an error (an optional operator not
+   * installed): the run is recorded as `skipped` with this reason, and its controls count as not run.
+   */
+  skipped?: string;
 }
 
 /**

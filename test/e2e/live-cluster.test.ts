@@ -41,7 +41,8 @@ test('live scan through a kubeconfig: cluster named by the context, rbac and wor
   t.is(r.code, 0, r.stderr);
   t.is(model.cluster.name, 'prod-eu-1');
   t.is(model.cluster.nameSource, 'kubeconfig');
-  t.deepEqual(model.runs.map((x) => [x.source, x.status]), [['rbac', 'ok'], ['workloads', 'ok']]);
+  t.deepEqual(model.runs.map((x) => [x.source, x.status]), [['kubescape', 'skipped'], ['rbac', 'ok'], ['workloads', 'ok']]);
+  t.regex(model.runs[0]!.error!.message, /operator is not installed/);
   t.true(model.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
   t.deepEqual(srv.writes, [], 'kubeproof never writes to the cluster');
   t.true(srv.requests.every((q) => q.method === 'GET'));

@@ -384,6 +384,13 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
       skipped: count('skipped'),
     },
   };
+  if (list.length === 0 && objects.errors.length === 0) {
+    // Nothing to report is not a Kubescape result: the run is recorded as skipped, so its controls are
+    // "not run" rather than "ran and found nothing".
+    out.skipped = objects.notInstalled
+      ? 'the Kubescape operator is not installed in this cluster'
+      : 'the Kubescape operator has no configuration-scan results yet';
+  }
   if (
     objects.errors.length > 0 &&
     list.length === 0 &&
