@@ -438,6 +438,16 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
     },
   };
   if (nodes.size > 0) out.cluster = { nodes: [...nodes].sort() };
+  // kube-bench's detected_version is the Kubernetes minor version it found on the node; used for the
+  // report's "API server version" only when nothing better (the live API) is known, and labelled as such.
+  const detected = [
+    ...new Set(
+      parsed.flatMap(([, d]) => d.targets.map((t) => t.detectedVersion)).filter((v): v is string => !!v && v !== 'none'),
+    ),
+  ].sort();
+  if (detected.length > 0) {
+    out.cluster = { ...(out.cluster ?? {}), serverVersion: `${detected.join(', ')} (detected by kube-bench on the nodes)` };
+  }
   if (failures.length > 0) {
     out.partialError = {
       code: 'input',

@@ -18,7 +18,7 @@ test('{Controls, Totals} layout: one finding per check, declared benchmark, node
   t.is(byRule(out.findings, '1.1.1').properties?.['nodeType'], 'master');
   t.is(byRule(out.findings, '4.2.1').properties?.['nodeType'], 'node');
   t.is(byRule(out.findings, '4.2.1').properties?.['detectedVersion'], '1.25');
-  t.deepEqual(out.cluster, { nodes: ['cp-1'] });
+  t.deepEqual(out.cluster, { nodes: ['cp-1'], serverVersion: '1.25 (detected by kube-bench on the nodes)' });
   t.true(
     out.notes.some((n) =>
       n.includes('benchmark cis-1.23 (JSON version "cis-1.23") declared for targets master, node'),
