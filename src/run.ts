@@ -4,6 +4,7 @@ import { assess } from './mapping/assess.ts';
 import type { MappingBundle } from './mapping/types.ts';
 import type { Artifact, ClusterInfo, Evidence, Finding, Receipt, ReportModel, RunRecord, SourceId } from './model/types.ts';
 import { buildReport } from './report/build.ts';
+import { toDeliveries } from './deliver/index.ts';
 import { governance, loadGovernance } from './mapping/waivers.ts';
 import type { Source, SourceContext, SourceOutput } from './sources/types.ts';
 import type { Logger } from './util/log.ts';
@@ -183,12 +184,19 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     escalate(3);
   }
   if (deps.deliver) {
-    for (const r of await deps.deliver(rendered.artifacts, model, cfg)) {
+    const remote = await deps.deliver(rendered.artifacts, model, cfg);
+    for (const r of remote) {
       receipts.push(r);
       if (!r.ok) {
         problems.push({ severity: 'error', message: `delivery to ${r.target} failed: ${r.error ?? 'unknown error'}` });
         escalate(3);
       }
+    }
+    if (remote.length > 0) {
+      // report.json is immutable once written (its hash is cited); receipts go beside it
+      const at = deps.now().toISOString();
+      const body = JSON.stringify({ reportId: model.reportId, deliveries: toDeliveries(receipts, at) }, null, 2) + '\n';
+      await deps.writeLocal(cfg.out, [{ filename: 'deliveries.json', mediaType: 'application/json', body }]);
     }
   }
 

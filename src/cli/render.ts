@@ -6,7 +6,8 @@ import { reportModelSchema } from '../model/schema.ts';
 import type { ReportModel } from '../model/types.ts';
 import { formatIssues } from '../util/zod-issues.ts';
 import { flagsToConfig } from './program.ts';
-import { deliverArtifacts, renderFormats, writeLocal } from './outputs.ts';
+import { createLogger } from '../util/log.ts';
+import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 
 /** `kubeproof render report.json`: re-renders (and optionally re-delivers) without rescanning. */
 export async function renderCommand(file: string, opts: Record<string, unknown>): Promise<number> {
@@ -33,7 +34,8 @@ export async function renderCommand(file: string, opts: Record<string, unknown>)
     process.stderr.write(`kubeproof: error: writing ${cfg.out}: ${local.error}\n`);
     code = code || 3;
   }
-  for (const r of await deliverArtifacts(rendered.artifacts, model, cfg)) {
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format });
+  for (const r of await deliverer(log)(rendered.artifacts, model, cfg)) {
     if (!r.ok) {
       process.stderr.write(`kubeproof: error: delivery to ${r.target} failed: ${r.error}\n`);
       code = code || 3;

@@ -10,7 +10,7 @@ import { createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { flagsToConfig } from './program.ts';
-import { deliverArtifacts, renderFormats, writeLocal } from './outputs.ts';
+import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 
 /** Demo inputs shipped with kubeproof (written for it; see demo/README.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
@@ -39,7 +39,7 @@ export async function scanCommand(opts: Record<string, unknown>): Promise<number
     ...(clusterHint ? { clusterHint } : {}),
     render: renderFormats,
     writeLocal,
-    deliver: deliverArtifacts,
+    deliver: deliverer(log),
   });
   printSummary(result.model, cfg, result.artifacts.map((a) => a.filename));
   for (const p of result.problems) {
@@ -69,11 +69,11 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[]): 
     lines.push(`  source ${r.source.padEnd(11)} ${r.status.padEnd(8)} ${r.findingCount} findings${r.error ? ` (${r.error.message.split('\n')[0]})` : ''}`);
   }
   lines.push('');
-  lines.push('  framework                 total  pass  fail waived incompl manual attest not-assessed n/a');
+  lines.push('  framework          total  pass  fail waived incompl manual attest not-assessed n/a');
   for (const f of model.frameworks) {
     const c = f.summary.counts;
     lines.push(
-      `  ${`${f.name} ${f.version}`.padEnd(24)} ${String(f.summary.total).padStart(6)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.waived).padStart(6)} ${String(c.incomplete).padStart(7)} ${String(c.manual).padStart(6)} ${String(c.attested).padStart(6)} ${String(c['not-assessed']).padStart(12)} ${String(c['not-applicable']).padStart(3)}`,
+      `  ${f.id.padEnd(16)} ${String(f.summary.total).padStart(6)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.waived).padStart(6)} ${String(c.incomplete).padStart(7)} ${String(c.manual).padStart(6)} ${String(c.attested).padStart(6)} ${String(c['not-assessed']).padStart(12)} ${String(c['not-applicable']).padStart(3)}`,
     );
   }
   lines.push('');

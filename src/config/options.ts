@@ -50,7 +50,7 @@ export const OPTIONS: OptionDef[] = [
   { flag: '--email-from <addr>', env: 'KUBEPROOF_EMAIL_FROM', path: 'deliver.email.from', kind: 'string', commands: SR, description: 'sender address' },
   { flag: '--email-to <list>', env: 'KUBEPROOF_EMAIL_TO', path: 'deliver.email.to', kind: 'list', commands: SR, description: 'comma list of recipients' },
   { flag: '--s3 <url>', env: 'KUBEPROOF_S3', path: 'deliver.s3.url', kind: 'string', commands: SR, description: 'S3 destination s3://bucket/prefix' },
-  { flag: '--s3-endpoint <url>', env: 'AWS_ENDPOINT_URL_S3', path: 'deliver.s3.endpoint', kind: 'string', commands: SR, description: 'S3-compatible endpoint (MinIO, Ceph, GCS interop)' },
+  { flag: '--s3-endpoint <url>', path: 'deliver.s3.endpoint', kind: 'string', commands: SR, description: 'S3-compatible endpoint (MinIO, Ceph, GCS interop); AWS_ENDPOINT_URL_S3 is used when absent' },
   { flag: '--s3-path-style', env: 'KUBEPROOF_S3_PATH_STYLE', path: 'deliver.s3.pathStyle', kind: 'boolean', commands: SR, description: 'path-style S3 addressing' },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliverConfigSchema } from '../deliver/config.ts';
 
 /**
  * The configuration of a run. One schema serves the YAML file (`--config`), the environment
@@ -30,42 +31,6 @@ const isoDateTime = z
     }
     return d.toISOString();
   });
-
-export const emailConfigSchema = z.strictObject({
-  smtpUrl: nonEmpty.optional(),
-  passwordFile: nonEmpty.optional(),
-  from: nonEmpty.optional(),
-  to: z.array(nonEmpty).default([]),
-  cc: z.array(nonEmpty).default([]),
-  bcc: z.array(nonEmpty).default([]),
-  tls: z
-    .strictObject({
-      mode: z.enum(['starttls-required', 'starttls-opportunistic', 'implicit']).optional(),
-      caFile: nonEmpty.optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .default({ rejectUnauthorized: true }),
-  subject: nonEmpty.optional(),
-  attachPdfMaxBytes: z.number().int().positive().default(10 * 1024 * 1024),
-  reportUrl: nonEmpty.optional(),
-});
-
-export const s3ConfigSchema = z.strictObject({
-  url: nonEmpty.optional(),
-  endpoint: nonEmpty.optional(),
-  region: nonEmpty.optional(),
-  pathStyle: z.boolean().default(false),
-  sse: z.enum(['AES256', 'aws:kms']).optional(),
-  kmsKeyId: nonEmpty.optional(),
-  objectLock: z
-    .strictObject({
-      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
-      retainDays: z.number().int().positive().optional(),
-      retainUntil: nonEmpty.optional(),
-    })
-    .optional(),
-  checksums: z.enum(['when-supported', 'when-required']).default('when-supported'),
-});
 
 export const configSchema = z
   .strictObject({
@@ -105,42 +70,9 @@ export const configSchema = z
         format: z.enum(['text', 'json']).default('text'),
       })
       .default({ level: 'info', format: 'text' }),
-    deliver: z
-      .strictObject({
-        email: emailConfigSchema.optional(),
-        s3: s3ConfigSchema.optional(),
-      })
-      .default({}),
+    deliver: deliverConfigSchema.default({ retry: { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 30_000 } }),
   })
   .superRefine((c, ctx) => {
-    const email = c.deliver.email;
-    if (email?.smtpUrl) {
-      if (!/^smtps?:\/\//.test(email.smtpUrl)) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 'email', 'smtpUrl'], message: 'must start with smtp:// or smtps://' });
-      }
-      if (email.to.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 'email', 'to'], message: 'required when deliver.email.smtpUrl is set' });
-      }
-      if (!email.from) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 'email', 'from'], message: 'required when deliver.email.smtpUrl is set' });
-      }
-    } else if (email && email.to.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['deliver', 'email', 'smtpUrl'], message: 'required when deliver.email.to is set' });
-    }
-    const s3 = c.deliver.s3;
-    if (s3 && (s3.url || s3.endpoint || s3.sse || s3.objectLock)) {
-      if (!s3.url) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 's3', 'url'], message: 'required when other deliver.s3 options are set (s3://bucket/prefix)' });
-      } else if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s3.url)) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 's3', 'url'], message: `must look like s3://bucket/prefix (got "${s3.url}")` });
-      }
-      if (s3.sse === 'aws:kms' && !s3.kmsKeyId) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 's3', 'kmsKeyId'], message: 'required when deliver.s3.sse is aws:kms' });
-      }
-      if (s3.objectLock && !s3.objectLock.retainDays && !s3.objectLock.retainUntil) {
-        ctx.addIssue({ code: 'custom', path: ['deliver', 's3', 'objectLock'], message: 'needs retainDays or retainUntil' });
-      }
-    }
     if (c.period.since && c.period.until && c.period.since > c.period.until) {
       ctx.addIssue({ code: 'custom', path: ['period', 'since'], message: 'is after period.until' });
     }

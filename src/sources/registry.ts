@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { ClusterInfo } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
+import { kubeBenchSource } from './kube-bench/index.ts';
 import type { Source } from './types.ts';
 
 export interface SourceSetup {
@@ -9,7 +10,15 @@ export interface SourceSetup {
   notes: string[];
 }
 
-/** Builds the enabled sources from the configuration. One line per source. */
-export async function createSources(_cfg: Config, _deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
-  return { sources: [], notes: [] };
+/** A source with its raw type erased, so sources of different raw shapes share one list. */
+function erase<R>(s: Source<R>): Source<unknown> {
+  return s as unknown as Source<unknown>;
+}
+
+/** Builds the enabled sources from the configuration, in collection order. */
+export async function createSources(cfg: Config, _deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
+  const sources: Source<unknown>[] = [];
+  const notes: string[] = [];
+  if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  return { sources, notes };
 }

@@ -7,29 +7,52 @@ const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|priv
 
 type Replacer = (match: string, ...groups: string[]) => string;
 
-const PATTERNS: [RegExp, Replacer][] = [
+/** [pattern, replacement, cheap pre-check: the pattern cannot match when the text lacks this] */
+const PATTERNS: [RegExp, Replacer, (t: string) => boolean][] = [
   // user:password@ in URLs
-  [/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, (_m, scheme, user) => `${scheme}${user}:[REDACTED]@`],
-  // Authorization headers and bearer tokens
-  [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, kind) => `${kind} [REDACTED]`],
+  [
+    /([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi,
+    (_m, scheme, user) => `${scheme}${user}:[REDACTED]@`,
+    (t) => t.includes('://') && t.includes('@'),
+  ],
+  // Authorization headers: whatever follows the scheme
+  [
+    /\b(authorization\s*[:=]\s*["']?)(bearer|basic|token)?\s*[^\s"',]+/gi,
+    (_m, lead, kind) => `${lead}${kind ? `${kind} ` : ''}[REDACTED]`,
+    (t) => /authorization/i.test(t),
+  ],
+  // Bare scheme + credential: a credential has a digit and at least 12 characters, so prose such as
+  // "basic authentication" or "bearer tokens" is left alone
+  [
+    /\b(bearer|basic)\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{12,}=*/gi,
+    (_m, kind) => `${kind} [REDACTED]`,
+    (t) => /bearer|basic/i.test(t),
+  ],
   // JWTs
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => '[REDACTED-JWT]'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => '[REDACTED-JWT]', (t) => t.includes('eyJ')],
   // --token=..., --password ..., token: "...", password="..." (flags and key/value pairs); a *-file flag
   // names a path, which is evidence, not a secret, and is kept.
   [
     /((?:--?|\b)[a-z0-9-]*?(?:password|passwd|token|secret|api-?key|access-?key)[a-z0-9-]*\s*[=:]\s*)(?:"[^"]*"|'[^']*'|[^\s",}&]+)/gi,
     (m, lead) => (/-(file|path|dir)\s*[=:]\s*$/i.test(lead) ? m : `${lead}[REDACTED]`),
+    (t) => /pass|token|secret|key/i.test(t),
   ],
   // AWS access key ids
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, () => '[REDACTED-AWS-KEY]'],
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, () => '[REDACTED-AWS-KEY]', (t) => t.includes('AKIA') || t.includes('ASIA')],
   // PEM private keys
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, () => '[REDACTED-PRIVATE-KEY]'],
+  [
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+    () => '[REDACTED-PRIVATE-KEY]',
+    (t) => t.includes('PRIVATE KEY'),
+  ],
 ];
 
 /** Redacts credentials found in free text. */
 export function redactText(text: string): string {
   let out = text;
-  for (const [re, rep] of PATTERNS) out = out.replace(re, rep as (substring: string, ...args: unknown[]) => string);
+  for (const [re, rep, may] of PATTERNS) {
+    if (may(out)) out = out.replace(re, rep as (substring: string, ...args: unknown[]) => string);
+  }
   return out;
 }
 

@@ -1,0 +1,217 @@
+/**
+ * The email summary as a plain object (pure): what the templates in templates/email/ render.
+ * Counts per status, never a "compliant" verdict or percentage: most controls of every framework are
+ * beyond what a cluster scan can evidence, and the summary says how many are not-assessed and manual.
+ */
+import { z } from 'zod';
+import type { ControlStatus, Finding, ReportModel, Severity } from '../model/types.ts';
+import { SEVERITIES } from '../model/types.ts';
+import { redactText } from '../util/redact.ts';
+
+/** Display order of control statuses: what needs attention first. */
+export const STATUS_ORDER: readonly ControlStatus[] = [
+  'fail',
+  'incomplete',
+  'waived',
+  'pass',
+  'attested',
+  'manual',
+  'not-assessed',
+  'not-applicable',
+];
+
+export interface StatusCount {
+  status: ControlStatus;
+  count: number;
+}
+
+export interface FrameworkLine {
+  id: string;
+  name: string;
+  version: string;
+  total: number;
+  automated: number;
+  counts: StatusCount[];
+}
+
+export interface FailingControl {
+  framework: string;
+  controlId: string;
+  title: string;
+  severity: Severity;
+  failingFindings: number;
+}
+
+export interface ControlChange {
+  framework: string;
+  controlId: string;
+  from: string;
+  to: string;
+}
+
+export interface EmailView {
+  cluster: string;
+  serverVersion: string | null;
+  nodeCount: number | null;
+  reportId: string;
+  generatedAt: string;
+  date: string;
+  period: string;
+  failCount: number;
+  notAssessedCount: number;
+  manualCount: number;
+  /** Column order of the counts table. */
+  statuses: ControlStatus[];
+  frameworks: FrameworkLine[];
+  topFailing: FailingControl[];
+  moreFailing: number;
+  sourceProblems: { source: string; status: string; message: string }[];
+  changes: { since: string; items: ControlChange[]; more: number } | null;
+  /** Where the full report lives: an s3:// location and/or a URL; null when only the local copy exists. */
+  location: string | null;
+  url: string | null;
+  pdf: { attached: boolean; filename: string; size: string; note: string } | null;
+}
+
+export interface SummaryOptions {
+  location?: string;
+  url?: string;
+  pdf?: { filename: string; bytes: number; attached: boolean };
+  attachPdfMaxBytes?: number;
+  maxFailing?: number;
+  maxChanges?: number;
+}
+
+/**
+ * Changes since the previous run, when the model carries a `diff` of this shape; anything else is ignored
+ * (the diff is optional and owned by src/report/).
+ */
+const diffSchema = z.object({
+  previousReportId: z.string().optional(),
+  previousGeneratedAt: z.string().optional(),
+  controls: z.array(
+    z.object({ framework: z.string(), controlId: z.string(), from: z.string(), to: z.string() }),
+  ),
+});
+
+const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function worstFailingSeverity(
+  ids: readonly string[],
+  byId: ReadonlyMap<string, Finding>,
+): [Severity, number] {
+  let worst: Severity = 'unknown';
+  let n = 0;
+  for (const id of ids) {
+    const f = byId.get(id);
+    if (!f || f.status !== 'fail') continue;
+    n++;
+    if (rank(f.severity) < rank(worst)) worst = f.severity;
+  }
+  return [worst, n];
+}
+
+function changesOf(model: ReportModel, max: number): EmailView['changes'] {
+  const raw: unknown = Object.getOwnPropertyDescriptor(model, 'diff')?.value;
+  const parsed = diffSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const d = parsed.data;
+  const items = [...d.controls].sort(
+    (a, b) => cmp(a.framework, b.framework) || cmp(a.controlId, b.controlId),
+  );
+  return {
+    since: d.previousGeneratedAt ?? d.previousReportId ?? 'the previous run',
+    items: items.slice(0, max),
+    more: Math.max(0, items.length - max),
+  };
+}
+
+/** Builds the email view of a report. Pure: same model and options, same view. */
+export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): EmailView {
+  const byId = new Map(model.findings.map((f) => [f.id, f] as const));
+  const failing: FailingControl[] = [];
+  let failCount = 0;
+  let notAssessedCount = 0;
+  let manualCount = 0;
+  const frameworks: FrameworkLine[] = model.frameworks.map((fw) => {
+    failCount += fw.summary.counts.fail;
+    notAssessedCount += fw.summary.counts['not-assessed'];
+    manualCount += fw.summary.counts.manual;
+    for (const c of fw.controls) {
+      if (c.status !== 'fail') continue;
+      const [severity, n] = worstFailingSeverity(c.findingIds, byId);
+      failing.push({
+        framework: fw.name,
+        controlId: c.controlId,
+        title: c.title,
+        severity,
+        failingFindings: n,
+      });
+    }
+    return {
+      id: fw.id,
+      name: fw.name,
+      version: fw.version,
+      total: fw.summary.total,
+      automated: fw.summary.automated,
+      counts: STATUS_ORDER.map((status) => ({ status, count: fw.summary.counts[status] })),
+    };
+  });
+  failing.sort(
+    (a, b) =>
+      rank(a.severity) - rank(b.severity) ||
+      b.failingFindings - a.failingFindings ||
+      cmp(a.framework, b.framework) ||
+      cmp(a.controlId, b.controlId),
+  );
+  const maxFailing = opts.maxFailing ?? 10;
+  const { from, to } = model.scope.period;
+  const period =
+    from || to ? `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}` : 'point in time';
+  const pdf = opts.pdf
+    ? {
+        attached: opts.pdf.attached,
+        filename: opts.pdf.filename,
+        size: formatBytes(opts.pdf.bytes),
+        note: opts.pdf.attached
+          ? ''
+          : `The PDF (${formatBytes(opts.pdf.bytes)}) is larger than the ${formatBytes(
+              opts.attachPdfMaxBytes ?? 0,
+            )} attachment limit, so it is not attached.`,
+      }
+    : null;
+  return {
+    cluster: model.cluster.name,
+    serverVersion: model.cluster.serverVersion ?? null,
+    nodeCount: model.cluster.nodeCount ?? null,
+    reportId: model.reportId,
+    generatedAt: model.generatedAt,
+    date: model.generatedAt.slice(0, 10),
+    period,
+    failCount,
+    notAssessedCount,
+    manualCount,
+    statuses: [...STATUS_ORDER],
+    frameworks,
+    topFailing: failing.slice(0, maxFailing),
+    moreFailing: Math.max(0, failing.length - maxFailing),
+    sourceProblems: model.runs
+      .filter((r) => r.status !== 'ok')
+      .map((r) => ({
+        source: r.source,
+        status: r.status,
+        message: redactText(r.error?.message ?? r.notes[0] ?? ''),
+      })),
+    changes: changesOf(model, opts.maxChanges ?? 20),
+    location: opts.location ?? null,
+    url: opts.url ?? null,
+    pdf,
+  };
+}
