@@ -2,6 +2,7 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { configSchema } from '../../src/config/schema.ts';
 import { applyKustomizePatches, baseResources, DEPLOY, parseYaml } from './manifests.ts';
 import type { Doc } from './manifests.ts';
 
@@ -185,4 +186,23 @@ test('EKS, GKE and AKS examples: identity annotations, managed control plane, va
     byKind(aks, 'CronJob')['spec'].jobTemplate.spec.template.metadata.labels['azure.workload.identity/use'],
     'true',
   );
+});
+
+test('every configuration shipped in deploy/ is valid kubeproof configuration', (t) => {
+  const configs: [string, unknown][] = [
+    ['base', parseYaml('base', byKind(base, 'ConfigMap')['data']['config.yaml'])[0]],
+  ];
+  for (const name of ['eks', 'gke', 'aks']) {
+    const out = applyKustomizePatches(path.join(DEPLOY, 'examples', name, 'kustomization.yaml'), base);
+    configs.push([name, parseYaml(name, byKind(out, 'ConfigMap')['data']['config.yaml'])[0]]);
+  }
+  configs.push([
+    'helm values',
+    (parseYaml(path.join(DEPLOY, 'helm', 'kubeproof', 'values.yaml'))[0] as Obj)['config'],
+  ]);
+  for (const [name, cfg] of configs) {
+    const r = configSchema.safeParse(cfg);
+    t.true(r.success, `${name}: ${r.success ? '' : JSON.stringify(r.error.issues)}`);
+    if (r.success) t.true(r.data.cluster.inCluster, name);
+  }
 });
