@@ -5,6 +5,7 @@ import { CONFIG_ENV } from '../config/options.ts';
 import type { Config } from '../config/schema.ts';
 import { loadMappings } from '../mapping/load.ts';
 import type { ReportModel } from '../model/types.ts';
+import { emitMetrics } from '../metrics/emit.ts';
 import { runScan } from '../run.ts';
 import { createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
@@ -15,7 +16,14 @@ import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 /** Demo inputs shipped with kubeproof (written for it; see demo/README.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
 
-export async function scanCommand(opts: Record<string, unknown>): Promise<number> {
+/** What `kubeproof schedule` passes to each scan it starts. */
+export interface ScanExtras {
+  /** Aborts the run (SIGTERM during a scheduled run): sources stop and clean up, the report is still written. */
+  signal?: AbortSignal;
+}
+
+export async function scanCommand(opts: Record<string, unknown>, extras: ScanExtras = {}): Promise<number> {
+  const t0 = performance.now();
   const flags = flagsToConfig(opts);
   if (opts['demo']) applyDemo(flags);
   const cfg = await loadConfig({
@@ -40,12 +48,15 @@ export async function scanCommand(opts: Record<string, unknown>): Promise<number
     render: renderFormats,
     writeLocal,
     deliver: deliverer(log),
+    ...(extras.signal ? { signal: extras.signal } : {}),
   });
   printSummary(result.model, cfg, result.artifacts.map((a) => a.filename));
   for (const p of result.problems) {
     process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n`);
     if (p.hint) process.stderr.write(`  hint: ${p.hint}\n`);
   }
+  const durationMs = Math.round(performance.now() - t0);
+  await emitMetrics(cfg.metrics, result.model, { exitCode: result.exitCode, durationMs, finishedAt: now() }, { log });
   return result.exitCode;
 }
 
