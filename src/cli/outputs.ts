@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import { KubeproofError } from '../errors.ts';
+import { FORMATS, renderAll, type RenderOptions } from '../render/index.ts';
 import { deliverAll, hasRemoteTargets } from '../deliver/index.ts';
 import type { Artifact, Receipt, ReportModel } from '../model/types.ts';
 import type { RenderResult } from '../run.ts';
@@ -6,13 +8,29 @@ import type { Logger } from '../util/log.ts';
 
 export { writeLocal } from '../deliver/file.ts';
 
-/** Renders the configured formats. */
+/**
+ * Renders the configured formats one by one, so a failing format (no Chromium for the PDF) loses
+ * nothing else. report.json is always written: it is the contract the other formats cite by hash.
+ */
 export async function renderFormats(model: ReportModel, cfg: Config): Promise<RenderResult> {
   const artifacts: Artifact[] = [];
-  if (cfg.formats.includes('json')) {
-    artifacts.push({ filename: 'report.json', mediaType: 'application/json', body: JSON.stringify(model, null, 2) + '\n' });
+  const errors: KubeproofError[] = [];
+  const formats = FORMATS.filter((f) => f === 'json' || cfg.formats.includes(f));
+  const opts: RenderOptions = {
+    paper: cfg.paper,
+    perFramework: cfg.perFrameworkPdf,
+    ...(cfg.chromium ? { chromiumPath: cfg.chromium } : {}),
+    ...(cfg.frameworks ? { frameworks: cfg.frameworks } : {}),
+  };
+  for (const format of formats) {
+    try {
+      artifacts.push(...(await renderAll(model, [format], opts)));
+    } catch (err) {
+      if (err instanceof KubeproofError) errors.push(err);
+      else errors.push(new KubeproofError('render', `rendering ${format} failed: ${(err as Error).message}`));
+    }
   }
-  return { artifacts, errors: [] };
+  return { artifacts, errors };
 }
 
 /** Delivers to the configured email / S3 targets (none configured: no receipts, nothing loaded). */

@@ -35,7 +35,7 @@ export const OPTIONS: OptionDef[] = [
   { flag: '--format <list>', env: 'KUBEPROOF_FORMAT', path: 'formats', kind: 'list', commands: SR, description: 'comma list of json, html, pdf, csv, sarif, oscal, hdf (default json,html)' },
   { flag: '--out <dir>', env: 'KUBEPROOF_OUT', path: 'out', kind: 'string', commands: SR, description: 'output directory (default ./kubeproof-report)' },
   { flag: '--paper <size>', env: 'KUBEPROOF_PAPER', path: 'paper', kind: 'string', commands: SR, description: 'PDF paper size: a4 or letter' },
-  { flag: '--pdf-per-framework', path: 'perFrameworkPdf', kind: 'boolean', commands: SR, description: 'also write one PDF per framework' },
+  { flag: '--pdf-per-framework', path: 'perFrameworkPdf', kind: 'boolean', commands: SR, description: 'write one PDF per framework instead of one combined PDF' },
   { flag: '--chromium <path>', env: 'KUBEPROOF_CHROMIUM', path: 'chromium', kind: 'string', commands: SR, description: 'Chromium executable for PDF output (default: auto-detect)' },
   { flag: '--mappings <dir>', env: 'KUBEPROOF_MAPPINGS', path: 'mappingsDir', kind: 'string', commands: ['scan', 'schedule'], description: 'mappings folder (default: the one shipped with kubeproof)' },
   { flag: '--since <date>', env: 'KUBEPROOF_SINCE', path: 'period.since', kind: 'string', commands: S, description: 'start of the evidence window (audit logs), e.g. 2026-11-01' },

@@ -57,6 +57,7 @@ function identifyDoc(
   doc: ParsedDoc,
   ctx: SourceContext,
   notes: string[],
+  runHint?: string,
 ): Map<ParsedCheck, Identified> {
   const bundle = ctx.mappings;
   const out = new Map<ParsedCheck, Identified>();
@@ -87,6 +88,17 @@ function identifyDoc(
     for (const c of checks)
       out.set(c, { variant: group.benchmark, benchmark: group.benchmark, how: 'inferred' });
     notes.push(`${file}: targets ${names}: ${said}; ${group.explanation}`);
+    return out;
+  }
+  // The other inputs of this run (the same cluster's kube-bench Jobs) declared one benchmark and this
+  // input's ids all belong to it: take it, and say so (texts may be customised or translated).
+  const runFps = runHint ? bundle.benchmarks.get(runHint)?.fingerprints : undefined;
+  if (runHint && runFps && checks.every((c) => runFps.has(c.id))) {
+    for (const c of checks) out.set(c, { variant: runHint, benchmark: runHint, how: 'inferred' });
+    notes.push(
+      `${file}: targets ${names}: ${said}; ${group.explanation}; inferred ${runHint} from the other inputs of ` +
+        `this run, which declare it, because all ${checks.length} check ids exist in it`,
+    );
     return out;
   }
   let byFp = 0;
@@ -255,6 +267,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
     return r;
   };
 
+  const parsed: [KubeBenchInputOk, ParsedDoc][] = [];
   for (const input of raw.inputs) {
     if ('error' in input) {
       failures.push({
@@ -283,8 +296,13 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
       bytes: input.raw.bytes.length,
       format: doc.format,
     });
-    addDoc(input, doc);
+    parsed.push([input, doc]);
   }
+  const runDeclared = new Set(
+    parsed.flatMap(([, d]) => d.targets.map((t) => resolveDeclared(t.version, ctx.mappings))).filter((b) => b !== undefined),
+  );
+  const runHint = runDeclared.size === 1 ? [...runDeclared][0] : undefined;
+  for (const [input, doc] of parsed) addDoc(input, doc);
 
   function addDoc(input: KubeBenchInputOk, doc: ParsedDoc): void {
     const file = input.raw.path;
@@ -294,7 +312,7 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
           `kube-bench-<node>.json): findings are attributed to "${input.node}"`,
       );
     } else nodes.add(input.node);
-    const ids = identifyDoc(file, doc, ctx, notes);
+    const ids = identifyDoc(file, doc, ctx, notes, runHint);
     const all = doc.targets.flatMap((t) => t.checks);
     for (const t of doc.targets) {
       stats.targets += t.id === '' ? 0 : 1;

@@ -1,0 +1,120 @@
+/**
+ * PDF bench: a 20,000-pod cluster (about 20,000 findings) rendered to report.pdf. Measures wall time and
+ * peak memory (node + Chromium and all its descendant processes, RSS and PSS, sampled from /proc every
+ * 250 ms). Goals: under 60 s and under 1 GiB. Run: `node bench/pdf.ts [findings]`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { renderJson } from '../src/render/json.ts';
+import { renderPdf } from '../src/render/pdf.ts';
+import { sha256Hex } from '../src/util/hash.ts';
+import { makeModel } from '../test/fixtures/render/model.ts';
+
+export interface PdfBenchResult {
+  findings: number;
+  pages: number;
+  bytes: number;
+  seconds: number;
+  peakNodeRssMiB: number;
+  peakChromiumRssMiB: number;
+  peakTotalRssMiB: number;
+  /** Same as peakTotalRssMiB with PSS: RSS sums count pages shared between Chromium processes many times. */
+  peakTotalPssMiB: number;
+}
+
+function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size: shared pages divided among the processes sharing them, so sums are honest. */
+function pssKiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid and all its descendants, from /proc/<pid>/stat parent links. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(d), ppid);
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    for (const [pid, pp] of parent) if (pp === out[i]) out.push(pid);
+  }
+  return out;
+}
+
+export async function benchPdf(findings = 20_000): Promise<PdfBenchResult> {
+  const started = performance.now();
+  // A full NIST catalogue: ~1,000 controls, most of which no cluster source covers.
+  const model = makeModel({ findings, uncoveredNistControls: 1000 });
+  const reportSha256 = sha256Hex(renderJson(model).body);
+  let chromiumPid: number | undefined;
+  let peakNode = 0;
+  let peakChromium = 0;
+  let peakTotal = 0;
+  let peakPss = 0;
+  const sample = (): void => {
+    const node = process.memoryUsage().rss / 1024;
+    const pids = chromiumPid === undefined ? [] : descendants(chromiumPid);
+    const chrome = pids.reduce((s, p) => s + rssKiB(p), 0);
+    peakPss = Math.max(peakPss, pssKiB(process.pid) + pids.reduce((s, p) => s + pssKiB(p), 0));
+    peakNode = Math.max(peakNode, node);
+    peakChromium = Math.max(peakChromium, chrome);
+    peakTotal = Math.max(peakTotal, node + chrome);
+  };
+  const timer = setInterval(sample, 250);
+  try {
+    const [pdf] = await renderPdf(
+      model,
+      { reportSha256, now: () => new Date(model.generatedAt) },
+      { onBrowserPid: (pid) => (chromiumPid = pid) },
+    );
+    sample();
+    const body = pdf!.body as Uint8Array;
+    const pages = (
+      Buffer.from(body)
+        .toString('latin1')
+        .match(/\/Type\s*\/Page\b(?!s)/g) ?? []
+    ).length;
+    return {
+      findings: model.findings.length,
+      pages,
+      bytes: body.length,
+      seconds: (performance.now() - started) / 1000,
+      peakNodeRssMiB: peakNode / 1024,
+      peakChromiumRssMiB: peakChromium / 1024,
+      peakTotalRssMiB: peakTotal / 1024,
+      peakTotalPssMiB: peakPss / 1024,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = await benchPdf(Number(process.argv[2] ?? 20_000));
+  console.log(
+    `pdf bench: ${r.findings} findings → ${r.pages} pages, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s; ` +
+      `peak RSS node ${r.peakNodeRssMiB.toFixed(0)} MiB + chromium ${r.peakChromiumRssMiB.toFixed(0)} MiB ` +
+      `(sum ${r.peakTotalRssMiB.toFixed(0)} MiB RSS, ${r.peakTotalPssMiB.toFixed(0)} MiB PSS; goals < 60 s, < 1024 MiB PSS)`,
+  );
+  if (r.seconds >= 60 || r.peakTotalPssMiB >= 1024) process.exitCode = 1;
+}

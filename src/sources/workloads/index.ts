@@ -1,0 +1,80 @@
+/**
+ * The `workloads` source: reads pods, their controllers and namespace-level policy objects through an
+ * injected lister, then analyzes them purely (analyze.ts).
+ */
+import type { InputRecord } from '../../model/types.ts';
+import type { Source, SourceContext, SourceOutput } from '../types.ts';
+import { SourceError } from '../../errors.ts';
+import { collectList, listPath, type Lister } from '../rbac/kube-objects.ts';
+import { WORKLOAD_RESOURCES } from './model.ts';
+import { analyzeWorkloads, type WorkloadObjects, type WorkloadsOptions } from './analyze.ts';
+
+export { WORKLOAD_RESOURCES } from './model.ts';
+export {
+  analyzeWorkloads,
+  DEFAULT_SYSTEM_NAMESPACES,
+  WORKLOAD_RULE_IDS,
+  type WorkloadObjects,
+  type WorkloadsOptions,
+} from './analyze.ts';
+export { POD_CHECKS, parseImage } from './checks.ts';
+export { NAMESPACE_CHECKS } from './namespaces.ts';
+
+export interface WorkloadsRaw extends WorkloadObjects {
+  readNotes: string[];
+  /** The lists read (API list paths), recorded in the run's inputs. */
+  inputs: InputRecord[];
+}
+
+type OptionalKey = Exclude<keyof typeof WORKLOAD_RESOURCES, 'pods'>;
+
+/** Builds the workloads Source around an injected lister. Pods are required; other lists are best effort. */
+export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Source<WorkloadsRaw> {
+  return {
+    id: 'workloads',
+    title: 'Kubernetes workloads',
+    async read(ctx: SourceContext): Promise<WorkloadsRaw> {
+      let pods: unknown[];
+      try {
+        pods = await collectList(list, WORKLOAD_RESOURCES.pods, ctx.signal);
+      } catch (err) {
+        throw new SourceError(
+          'workloads-list',
+          `listing pods failed: ${err instanceof Error ? err.message : String(err)}`,
+          'the service account needs "list" on pods (see deploy/)',
+          { cause: err },
+        );
+      }
+      const raw: WorkloadsRaw = {
+        pods,
+        readNotes: [],
+        inputs: [{ path: listPath(WORKLOAD_RESOURCES.pods), format: 'kubernetes-list' }],
+      };
+      const optional = Object.keys(WORKLOAD_RESOURCES).filter((k): k is OptionalKey => k !== 'pods');
+      for (const key of optional) {
+        const d = WORKLOAD_RESOURCES[key];
+        try {
+          raw[key] = await collectList(list, d, ctx.signal);
+          raw.inputs.push({ path: listPath(d), format: 'kubernetes-list' });
+        } catch (err) {
+          // Left undefined: the rules needing this list report that they did not run (never a pass).
+          raw.readNotes.push(`${d.plural} not read: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return raw;
+    },
+    normalize(raw: WorkloadsRaw, ctx: SourceContext): SourceOutput {
+      const out = analyzeWorkloads(raw, ctx, opts);
+      out.notes.unshift(...raw.readNotes);
+      out.inputs = [...raw.inputs];
+      if (raw.readNotes.length > 0 && !out.partialError) {
+        out.partialError = {
+          code: 'workloads-partial',
+          message: `${raw.readNotes.length} list(s) could not be read; the rules needing them did not run`,
+          hint: 'Grant the kubeproof service account "list" on the lists named in the notes (see deploy/).',
+        };
+      }
+      return out;
+    },
+  };
+}

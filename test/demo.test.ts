@@ -1,0 +1,53 @@
+import test from 'ava';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReportModel } from '../src/model/types.ts';
+import { runCli } from './support/cli.ts';
+
+let model: ReportModel;
+let stdout = '';
+let code = -1;
+test.before(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-demo-'));
+  const r = await runCli(['scan', '--demo', '--format', 'json', '--out', dir]);
+  code = r.code;
+  stdout = r.stdout;
+  model = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the demo scan succeeds and names the cluster and the three nodes', (t) => {
+  t.is(code, 0, stdout);
+  t.is(model.cluster.name, 'demo-payments-prod');
+  t.is(model.cluster.nodeCount, 3);
+  t.regex(stdout, /pci-dss-4\.0\.1\s+280/);
+});
+
+test('demo: the worker-b text output is identified as cis-1.10 through the run, nothing is unmapped', (t) => {
+  t.deepEqual(model.unmapped, []);
+  const wb = model.findings.filter((f) => f.resource?.node === 'worker-b');
+  t.true(wb.length > 20);
+  t.true(wb.every((f) => f.ruleVariant === 'cis-1.10' && f.properties?.['identification'] === 'inferred'));
+  t.true(model.runs[0]!.notes.some((n) => /nodes disagree on 1 check\(s\): cis-1\.10 4\.2\.4/.test(n)));
+});
+
+test('demo: audit logging is off, so PCI 10.2.1 and NIST AU-2 fail, with the failing findings first', (t) => {
+  const pci = model.frameworks.find((f) => f.id === 'pci-dss-4.0.1')!;
+  const c = pci.controls.find((x) => x.controlId === '10.2.1')!;
+  t.is(c.status, 'fail');
+  const first = model.findings.find((f) => f.id === c.findingIds[0])!;
+  t.is(first.status, 'fail');
+});
+
+test('demo: honest statuses — no pass without a passing automated finding, WARN never a pass', (t) => {
+  const byId = new Map(model.findings.map((f) => [f.id, f]));
+  for (const fw of model.frameworks) {
+    for (const c of fw.controls) {
+      if (c.status === 'pass') t.true(c.findingIds.some((id) => byId.get(id)?.status === 'pass'), `${fw.id}/${c.controlId}`);
+      if (c.status === 'pass') t.false(c.findingIds.some((id) => ['fail', 'manual', 'error'].includes(byId.get(id)!.status)));
+    }
+  }
+  for (const f of model.findings) if (f.nativeStatus === 'WARN') t.not(f.status, 'pass');
+  t.true(model.findings.some((f) => f.nativeStatus === 'WARN' && f.status === 'error'), 'the audit that could not run is an error');
+});
