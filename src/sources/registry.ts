@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { clusterJobSetup } from '../jobs/index.ts';
 import type { ClusterInfo } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
@@ -16,9 +17,14 @@ function erase<R>(s: Source<R>): Source<unknown> {
 }
 
 /** Builds the enabled sources from the configuration, in collection order. */
-export async function createSources(cfg: Config, _deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
+export async function createSources(cfg: Config, deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
-  if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  // In the cluster, kube-bench runs as Jobs (src/jobs/); that source also reads --kube-bench files.
+  const jobs = clusterJobSetup(cfg, deps);
+  if (jobs) {
+    sources.push(...jobs.sources);
+    notes.push(...jobs.notes);
+  } else if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
   return { sources, notes };
 }
