@@ -1,6 +1,7 @@
 /** Job orchestration against the Kubernetes API test server, through the real client (client-node). */
 import test from 'ava';
-import { readExistingJobs, runKubeBenchJobs } from '../../src/jobs/orchestrate.ts';
+import { extractJson } from '../../src/jobs/logs.ts';
+import { readExistingJobs, runKubeBenchJobs, runKubescapeJob } from '../../src/jobs/orchestrate.ts';
 import type { KubeBenchJobsOptions } from '../../src/jobs/orchestrate.ts';
 import { DEFAULT_TEMPLATES, loadJobTemplate } from '../../src/jobs/template.ts';
 import { memoryLogger } from '../../src/util/log.ts';
@@ -148,4 +149,15 @@ test('Jobs run by other means: read by name or selector, one output per node, no
     '--kube-bench-job missing: no Job named "missing" in namespace "kubeproof"',
   ]);
   t.is(srv.writes.length, 0);
+});
+
+test('Kubescape Job: one Job with kubeproof\'s service account; its JSON read from the log; deleted', async (t) => {
+  const ksTemplate = await loadJobTemplate(DEFAULT_TEMPLATES.kubescape);
+  const { srv, api } = await serve(t, { jobs: { log: 'Scanning cluster…\n{\n  "summaryDetails": {}\n}\n' } });
+  const s = spy(api);
+  const o = await runKubescapeJob(s, { namespace: 'kubeproof', timeoutMs: 60_000, log: memoryLogger(), clock: fakeClock(), runId: 'r9', template: ksTemplate, serviceAccount: 'kp-sa' });
+  t.like(o, { job: 'kubeproof-ks-r9', role: 'kubescape', status: 'ok', cleanedUp: true });
+  t.is(extractJson(o.log!), '{\n  "summaryDetails": {}\n}');
+  t.is(s.created[0]!['spec'].template.spec.serviceAccountName, 'kp-sa');
+  t.deepEqual(srv.objects('batch', 'jobs'), []);
 });
