@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { allManifests, DEPLOY, parseYaml, ROOT } from './manifests.ts';
 import type { Doc } from './manifests.ts';
@@ -112,4 +113,14 @@ test("no RoleBinding or ClusterRoleBinding binds to a role outside kubeproof's o
     const subjects = b['subjects'] as { kind: string; name: string; namespace: string }[];
     t.deepEqual(subjects, [{ kind: 'ServiceAccount', name: 'kubeproof', namespace: 'kubeproof' }]);
   }
+});
+
+test('docs/deploy.md explains every permission the ClusterRole and the Role grant', (t) => {
+  const doc = readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
+  const rbac = doc.slice(doc.indexOf('## RBAC'));
+  for (const [group, resources] of Object.entries(EXPECTED_CLUSTER_READS)) {
+    for (const r of resources) t.true(rbac.includes(`\`${r}\``), `docs/deploy.md does not explain ${group}/${r}`);
+  }
+  for (const r of ['jobs', 'pods', 'pods/log']) t.true(rbac.includes(`\`${r}\``), r);
+  t.true(rbac.includes('deploy/base/clusterrole.yaml'));
 });
