@@ -154,7 +154,7 @@ export function clientNodeJobApi(kc: KubeConfig): JobApi {
       return out;
     },
     async createJob(namespace, job) {
-      return jobState(await call({ verb: 'create', resource: 'jobs', namespace }, () => batch.createNamespacedJob({ namespace, body: job as V1Job })));
+      return jobState(await call({ verb: 'create', resource: 'jobs', namespace }, () => batch.createNamespacedJob({ namespace, body: job })));
     },
     async readJob(namespace, name) {
       try {

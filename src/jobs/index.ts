@@ -83,7 +83,7 @@ export function clusterJobSetup(
   const sources: Source<unknown>[] = [];
   if (runJobs || existing || cfg.inputs.kubeBench.length > 0) {
     const src = kubeBenchJobsSource(cfg, { api, namespace, runJobs, runId: deps.runId ?? newRunId(), log: deps.log });
-    sources.push(src as unknown as Source<unknown>);
+    sources.push(src);
   }
   return { sources, notes };
 }

@@ -48,7 +48,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   let counter = 0;
   let stopping = false;
   const runs: RunSummary[] = [];
-  let task: CronTaskHandle | undefined;
+  // assigned right after `fire` is defined; node-cron never fires synchronously from start()
+  let task: CronTaskHandle | undefined = undefined;
 
   const next = (): string | undefined => task?.nextRun()?.toISOString();
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- Job manifests are free-form objects; these tests assert their shape field by field */
 /** Job orchestration against the Kubernetes API test server, through the real client (client-node). */
 import test from 'ava';
 import { extractJson } from '../../src/jobs/logs.ts';
@@ -83,7 +84,7 @@ test('abort (SIGTERM during a run): waiting stops and the Job is deleted', async
   const { srv, api } = await serve(t, { objects: [nodeObject('worker-1')], jobs: { activeForGets: 1_000_000 } });
   const controller = new AbortController();
   const clock = fakeClock();
-  const sleep = clock.sleep;
+  const sleep = clock.sleep.bind(clock);
   clock.sleep = (ms) => {
     if (clock.sleeps === 2) controller.abort();
     return sleep(ms);

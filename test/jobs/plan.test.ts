@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unnecessary-type-assertion -- Job manifests are free-form objects; these tests assert their shape field by field */
 /** Pure parts of the Job orchestration: templates, node planning, log extraction. */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { extractJson } from '../../src/jobs/logs.ts';
 import { parseJobRef, planKubeBench } from '../../src/jobs/orchestrate.ts';
 import { DEFAULT_TEMPLATES, kubeBenchJob, kubescapeJob, parseJobTemplate } from '../../src/jobs/template.ts';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const kbTemplate = parseJobTemplate(DEFAULT_TEMPLATES.kubeBench, readFileSync(DEFAULT_TEMPLATES.kubeBench, 'utf8'));
 const ksTemplate = parseJobTemplate(DEFAULT_TEMPLATES.kubescape, readFileSync(DEFAULT_TEMPLATES.kubescape, 'utf8'));

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Job manifests are free-form objects; these tests assert their shape field by field */
 /** Test API server set-up for the Job orchestration tests. */
 import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ export function fakeClock(start = '2026-11-01T02:00:00.000Z'): Clock & { sleeps:
 }
 
 /** Wraps a JobApi, recording the Job bodies created. */
-export function spy(api: JobApi): JobApi & { created: Record<string, any>[] } { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function spy(api: JobApi): JobApi & { created: Record<string, any>[] } {
   const created: Record<string, unknown>[] = [];
   return {
     ...api,
@@ -69,5 +70,5 @@ export function spy(api: JobApi): JobApi & { created: Record<string, any>[] } { 
       created.push(structuredClone(body));
       return api.createJob(ns, body);
     },
-  } as JobApi & { created: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };  
 }
