@@ -2,7 +2,17 @@ import type { Config } from './config/schema.ts';
 import { InputError, KubeproofError, SourceError } from './errors.ts';
 import { assess } from './mapping/assess.ts';
 import type { MappingBundle } from './mapping/types.ts';
-import type { Artifact, ClusterInfo, Evidence, Finding, Receipt, ReportModel, RunRecord, SourceId } from './model/types.ts';
+import type {
+  Artifact,
+  BundleRef,
+  ClusterInfo,
+  Evidence,
+  Finding,
+  Receipt,
+  ReportModel,
+  RunRecord,
+  SourceId,
+} from './model/types.ts';
 import { buildReport } from './report/build.ts';
 import { toDeliveries } from './deliver/index.ts';
 import { governance, loadGovernance } from './mapping/waivers.ts';
@@ -28,6 +38,25 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** Waiver/attestation folders loaded besides the configured ones (the mappings folder's waivers/). */
   defaultGovernancePaths?: string[];
+  /**
+   * Adds `diff` and `history` to the model before rendering (src/history/). Never throws; an error-level
+   * problem (an explicit --previous that cannot be read) makes the run partial (exit 3).
+   */
+  history?: (model: ReportModel, cfg: Config) => Promise<{ model: ReportModel; problems: Problem[] }>;
+  /**
+   * Seals the rendered artifacts (src/bundle/): returns manifest.json (+ manifest.sig), written and delivered
+   * with them, and the citation handed to deliverers. An error-level problem means the signing key could not
+   * be used (exit 2); the manifest is then written unsigned.
+   */
+  seal?: (model: ReportModel, artifacts: Artifact[], cfg: Config) => Promise<{ artifacts: Artifact[]; bundle: BundleRef; problems: Problem[] }>;
+  /** Called once the local copy is written (src/history/: the run's compact summary). */
+  afterWrite?: (model: ReportModel, cfg: Config) => Promise<void>;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
 }
 
 export interface RenderResult {
@@ -41,7 +70,9 @@ export interface RunResult {
   receipts: Receipt[];
   exitCode: number;
   /** Problems worth a line on stderr each (bad input, failed source, failed render or delivery). */
-  problems: { severity: 'error' | 'warning'; message: string; hint?: string }[];
+  problems: Problem[];
+  /** The evidence bundle's citation, when the run was sealed. */
+  bundle?: BundleRef;
 }
 
 /**
@@ -155,7 +186,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     notApplicable: cfg.notApplicable,
     ...(gov ? { waiverFor: gov.waiverFor, attestationFor: gov.attestationFor } : {}),
   });
-  const model = buildReport({
+  let model = buildReport({
     generatedAt: deps.now(),
     toolVersion: deps.toolVersion,
     cluster,
@@ -172,19 +203,42 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     ...(gov ? { governance: gov.entries() } : {}),
   });
 
+  if (deps.history) {
+    const h = await deps.history(model, cfg);
+    model = h.model;
+    for (const p of h.problems) {
+      problems.push(p);
+      if (p.severity === 'error') escalate(3);
+    }
+  }
+
   const rendered = await deps.render(model, cfg);
   for (const e of rendered.errors) {
     problems.push({ severity: 'error', message: e.message, ...hint(e.hint) });
     escalate(e.code === 'chromium-missing' || e.code === 'config' ? 2 : 3);
   }
-  const local = await deps.writeLocal(cfg.out, rendered.artifacts);
+  let artifacts = rendered.artifacts;
+  let bundle: BundleRef | undefined;
+  if (deps.seal) {
+    const sealed = await deps.seal(model, artifacts, cfg);
+    artifacts = [...artifacts, ...sealed.artifacts];
+    bundle = sealed.bundle;
+    for (const p of sealed.problems) {
+      problems.push(p);
+      if (p.severity === 'error') escalate(2);
+    }
+  }
+  const local = await deps.writeLocal(cfg.out, artifacts);
   const receipts: Receipt[] = [local];
   if (!local.ok) {
     problems.push({ severity: 'error', message: `writing ${cfg.out}: ${local.error ?? 'failed'}` });
     escalate(3);
+  } else if (deps.afterWrite) {
+    await deps.afterWrite(model, cfg);
   }
   if (deps.deliver) {
-    const remote = await deps.deliver(rendered.artifacts, model, cfg);
+    // the bundle citation rides on the in-memory model only: report.json cannot contain its own manifest's hash
+    const remote = await deps.deliver(artifacts, bundle ? { ...model, bundle } : model, cfg);
     for (const r of remote) {
       receipts.push(r);
       if (!r.ok) {
@@ -209,7 +263,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
       escalate(4);
     }
   }
-  return { model, artifacts: rendered.artifacts, receipts, exitCode: worst, problems };
+  return { model, artifacts, receipts, exitCode: worst, problems, ...(bundle ? { bundle } : {}) };
 }
 
 function hint(h: string | undefined): { hint?: string } {

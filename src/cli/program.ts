@@ -6,6 +6,8 @@ import { renderCommand } from './render.ts';
 import { scanCommand } from './scan.ts';
 import { DEFAULT_GRACE_SECONDS, scheduleCommand } from './schedule.ts';
 import { validateCommand } from './validate.ts';
+import { verifyCommand } from './verify.ts';
+import { fleetCommand } from './fleet.ts';
 
 export interface ProgramWithExit extends Command {
   exitCode?: number;
@@ -28,7 +30,7 @@ export function buildProgram(): ProgramWithExit {
       'after',
       `
 Exit codes: 0 ok; 1 internal error; 2 bad usage, config or input; 3 partial (a source, output format
-or delivery failed; the report was still written); 4 --fail-on tripped.
+or delivery failed; the report was still written); 4 --fail-on tripped; 5 verify: the bundle does not verify.
 
 Examples:
   kubeproof scan --demo                                   # built-in demo, no cluster needed
@@ -81,6 +83,31 @@ Examples:
     .option('-o, --output <fmt>', 'text (default) or json')
     .action(async (a: string, b: string, opts: Record<string, unknown>) => setExit(await diffCommand(a, b, opts)));
 
+  program
+    .command('verify')
+    .description('check an evidence bundle: every file against manifest.json, and its signature (exit 5 when it does not verify)')
+    .argument('<location>', 'the folder a run wrote, an S3 run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId, or a cluster folder (newest run)')
+    .option('--public-key <file>', 'the expected signer (Ed25519 SPKI PEM); without it the embedded key is used: integrity, not origin')
+    .option('--input <file>', 'a raw input (kube-bench, Kubescape output...) to check against the hashes the manifest records; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('-o, --output <fmt>', 'text (default) or json')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint; AWS_ENDPOINT_URL_S3 is used when absent')
+    .option('--s3-region <region>', 'S3 region (default AWS_REGION)')
+    .option('--s3-path-style', 'path-style S3 addressing')
+    .action(async (where: string, opts: Record<string, unknown>) => setExit(await verifyCommand(where, opts)));
+
+  program
+    .command('fleet')
+    .description('aggregate the latest report of every cluster into one fleet report, without rescanning')
+    .requiredOption('--from <location>', 'a folder of reports or s3://bucket/prefix; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--out <dir>', 'output folder for fleet.json and fleet.html (default ./kubeproof-fleet)')
+    .option('--stale-days <n>', 'flag reports older than this many days (default 8)')
+    .option('--top <n>', 'worst controls listed (default 20)')
+    .option('-o, --output <fmt>', 'stdout: text table (default) or json')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint; AWS_ENDPOINT_URL_S3 is used when absent')
+    .option('--s3-region <region>', 'S3 region (default AWS_REGION)')
+    .option('--s3-path-style', 'path-style S3 addressing')
+    .action(async (opts: Record<string, unknown>) => setExit(await fleetCommand(opts)));
+
   for (const c of program.commands) {
     c.exitOverride().helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
   }
@@ -115,6 +142,8 @@ export function flagsToConfig(cmdOpts: Record<string, unknown>): Record<string, 
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+    } else if (def.kind === 'number' && typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) {
+      out[def.path] = Number(v);
     } else out[def.path] = v;
   }
   return out;

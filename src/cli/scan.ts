@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.ts';
 import { CONFIG_ENV } from '../config/options.ts';
 import type { Config } from '../config/schema.ts';
+import { sealStep } from '../bundle/index.ts';
+import { historySteps } from '../history/index.ts';
 import { loadMappings } from '../mapping/load.ts';
-import type { ReportModel } from '../model/types.ts';
 import { emitMetrics } from '../metrics/emit.ts';
+import type { BundleRef, ReportModel } from '../model/types.ts';
 import { runScan } from '../run.ts';
 import { createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
@@ -48,9 +50,11 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
     render: renderFormats,
     writeLocal,
     deliver: deliverer(log),
+    ...historySteps(log),
+    seal: sealStep(log),
     ...(extras.signal ? { signal: extras.signal } : {}),
   });
-  printSummary(result.model, cfg, result.artifacts.map((a) => a.filename));
+  printSummary(result.model, cfg, result.artifacts.map((a) => a.filename), result.bundle);
   for (const p of result.problems) {
     process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n`);
     if (p.hint) process.stderr.write(`  hint: ${p.hint}\n`);
@@ -73,7 +77,7 @@ function applyDemo(flags: Record<string, unknown>): void {
 }
 
 /** A short human summary on stdout: per framework counts, never a "compliant" verdict. */
-export function printSummary(model: ReportModel, cfg: Config, files: string[]): void {
+export function printSummary(model: ReportModel, cfg: Config, files: string[], bundle?: BundleRef): void {
   const lines: string[] = [];
   lines.push(`kubeproof ${model.tool.version} · cluster ${model.cluster.name} · report ${model.reportId}`);
   for (const r of model.runs) {
@@ -89,6 +93,14 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[]): 
   }
   lines.push('');
   lines.push('  Counts only: automated evidence covers part of each framework; not-assessed and manual controls need other evidence.');
+  if (model.diff) {
+    lines.push(
+      `  Since ${model.diff.previousReportId} (${model.diff.previousGeneratedAt}): ${model.diff.newFailures.length} new failures, ${model.diff.resolvedFailures.length} resolved, ${model.diff.controls.length} control status changes`,
+    );
+  }
+  if (bundle) {
+    lines.push(`  Evidence bundle: manifest.json SHA-256 ${bundle.manifestSha256}, ${bundle.keyFingerprint ? `signed by ${bundle.keyFingerprint}` : 'unsigned (--signing-key)'}`);
+  }
   lines.push(`  Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${cfg.out}/: ${files.join(', ')}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

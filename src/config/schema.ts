@@ -108,6 +108,17 @@ export const configSchema = z
     waivers: z.array(nonEmpty).default([]),
     attestations: z.array(nonEmpty).default([]),
     failOn: z.enum(['none', 'fail', 'incomplete']).default('none'),
+    /** Previous-run comparison and trend (src/history/, docs/audit-trail.md). */
+    history: z
+      .strictObject({
+        /** `auto`, `none`, a report.json, a folder holding one, or an s3:// URL. */
+        previous: nonEmpty.default('auto'),
+        /** Runs kept in the report's trend; 0 turns it off. */
+        keep: z.number().int().min(0).max(1000).default(10),
+      })
+      .default({ previous: 'auto', keep: 10 }),
+    /** Signing of the evidence bundle's manifest (src/bundle/). */
+    signing: z.strictObject({ keyFile: nonEmpty.optional() }).default({}),
     log: z
       .strictObject({
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -67,6 +67,12 @@ export interface EmailView {
   moreFailing: number;
   sourceProblems: { source: string; status: string; message: string }[];
   changes: { since: string; items: ControlChange[]; more: number } | null;
+  /** Findings that started or stopped failing since the previous run (from `diff`), with a few examples. */
+  failures: { newCount: number; resolvedCount: number; newItems: string[]; resolvedItems: string[] } | null;
+  /** Counts over the last runs (from `history`), one line per framework; null with fewer than two runs. */
+  trend: { runs: number; since: string; lines: { framework: string; text: string }[] } | null;
+  /** The evidence bundle's manifest (set on the delivered model only; report.json cannot hold it). */
+  bundle: { manifestSha256: string; keyFingerprint: string | null } | null;
   /** Where the full report lives: an s3:// location and/or a URL; null when only the local copy exists. */
   location: string | null;
   url: string | null;
@@ -93,6 +99,24 @@ const diffSchema = z.object({
     z.object({ framework: z.string(), controlId: z.string(), from: z.string(), to: z.string() }),
   ),
 });
+
+const failureChangeSchema = z.object({
+  source: z.string(),
+  ruleId: z.string(),
+  title: z.string(),
+  resource: z.string().optional(),
+});
+const failuresSchema = z.object({
+  newFailures: z.array(failureChangeSchema),
+  resolvedFailures: z.array(failureChangeSchema),
+});
+const historySchema = z.array(
+  z.object({
+    generatedAt: z.string(),
+    frameworks: z.array(z.object({ id: z.string(), counts: z.record(z.string(), z.number()) })),
+  }),
+);
+const bundleSchema = z.object({ manifestSha256: z.string(), keyFingerprint: z.string().optional() });
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -131,6 +155,36 @@ function changesOf(model: ReportModel, max: number): EmailView['changes'] {
     items: items.slice(0, max),
     more: Math.max(0, items.length - max),
   };
+}
+
+function failuresOf(model: ReportModel, max: number): EmailView['failures'] {
+  const parsed = failuresSchema.safeParse(Object.getOwnPropertyDescriptor(model, 'diff')?.value);
+  if (!parsed.success) return null;
+  const line = (f: z.infer<typeof failureChangeSchema>): string =>
+    redactText(`${f.source} ${f.ruleId}${f.resource ? ` ${f.resource}` : ''}: ${f.title}`);
+  return {
+    newCount: parsed.data.newFailures.length,
+    resolvedCount: parsed.data.resolvedFailures.length,
+    newItems: parsed.data.newFailures.slice(0, max).map(line),
+    resolvedItems: parsed.data.resolvedFailures.slice(0, max).map(line),
+  };
+}
+
+function trendOf(model: ReportModel): EmailView['trend'] {
+  const parsed = historySchema.safeParse(Object.getOwnPropertyDescriptor(model, 'history')?.value);
+  if (!parsed.success || parsed.data.length < 2) return null;
+  const h = parsed.data;
+  const lines = model.frameworks.map((fw) => {
+    const series = (status: ControlStatus): string =>
+      h.map((e) => String(e.frameworks.find((f) => f.id === fw.id)?.counts[status] ?? '–')).join(' → ');
+    return { framework: `${fw.name} ${fw.version}`, text: `fail ${series('fail')}; pass ${series('pass')}` };
+  });
+  return { runs: h.length, since: h[0]!.generatedAt, lines };
+}
+
+function bundleOf(model: ReportModel): EmailView['bundle'] {
+  const parsed = bundleSchema.safeParse(Object.getOwnPropertyDescriptor(model, 'bundle')?.value);
+  return parsed.success ? { manifestSha256: parsed.data.manifestSha256, keyFingerprint: parsed.data.keyFingerprint ?? null } : null;
 }
 
 /** Builds the email view of a report. Pure: same model and options, same view. */
@@ -210,6 +264,9 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
         message: redactText(r.error?.message ?? r.notes[0] ?? ''),
       })),
     changes: changesOf(model, opts.maxChanges ?? 20),
+    failures: failuresOf(model, 5),
+    trend: trendOf(model),
+    bundle: bundleOf(model),
     location: opts.location ?? null,
     url: opts.url ?? null,
     pdf,

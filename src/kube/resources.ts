@@ -40,6 +40,7 @@ export const KNOWN_RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true),
   r('', 'v1', 'endpoints', 'Endpoints', true),
   r('', 'v1', 'events', 'Event', true),
+  r('', 'v1', 'replicationcontrollers', 'ReplicationController', true),
   r('apps', 'v1', 'deployments', 'Deployment', true),
   r('apps', 'v1', 'replicasets', 'ReplicaSet', true),
   r('apps', 'v1', 'statefulsets', 'StatefulSet', true),

@@ -117,6 +117,27 @@ const run = z.looseObject({
   notes: z.array(z.string()),
 });
 
+const findingChange = z.looseObject({
+  id: z.string(),
+  source: z.string(),
+  ruleId: z.string(),
+  title: z.string(),
+  resource: z.string().optional(),
+  from: z.string(),
+  to: z.string(),
+});
+
+const controlStatusOrAbsent = z.union([controlStatus, z.literal('absent')]);
+
+/** One run of the trend (src/history/). */
+export const historyEntrySchema = z.looseObject({
+  reportId: z.string(),
+  generatedAt: z.string(),
+  cluster: z.string().optional(),
+  frameworks: z.array(z.looseObject({ id: z.string(), counts: z.record(controlStatus, z.number()) })),
+});
+const historyEntry = historyEntrySchema;
+
 export const reportModelSchema = z.looseObject({
   schemaVersion: z.string().regex(/^1\.\d+\.\d+$/, 'this kubeproof reads report schema 1.x'),
   reportId: z.string(),
@@ -190,6 +211,32 @@ export const reportModelSchema = z.looseObject({
       }),
     )
     .optional(),
+  diff: z
+    .looseObject({
+      previousReportId: z.string(),
+      previousGeneratedAt: z.string(),
+      previousLocation: z.string(),
+      newFailures: z.array(findingChange),
+      resolvedFailures: z.array(findingChange),
+      controls: z.array(
+        z.looseObject({
+          framework: z.string(),
+          controlId: z.string(),
+          title: z.string(),
+          from: controlStatusOrAbsent,
+          to: controlStatusOrAbsent,
+        }),
+      ),
+      counts: z.array(
+        z.looseObject({
+          framework: z.string(),
+          from: z.partialRecord(controlStatus, z.number()),
+          to: z.partialRecord(controlStatus, z.number()),
+        }),
+      ),
+    })
+    .optional(),
+  history: z.array(historyEntry).optional(),
 });
 
 /** JSON Schema (draft 2020-12) of report.json, generated from reportModelSchema. */

@@ -315,6 +315,67 @@ export interface ReportModel {
   deliveries: Delivery[];
   /** Waivers and attestations in force for this run, with their state (active, expiring, expired, unused). */
   governance?: GovernanceEntry[];
+  /** Changes since the previous run of the same cluster (`--previous`), absent on a first run. */
+  diff?: RunDiff;
+  /** Control status counts of the last N runs, oldest first, this run last (`--history N`). */
+  history?: HistoryEntry[];
+  /**
+   * The evidence bundle's manifest, for the email. NEVER present in report.json: the manifest hashes
+   * report.json, so it is computed after it; it is set only on the in-memory model handed to deliverers.
+   */
+  bundle?: BundleRef;
+}
+
+/** One run in the trend: counts per framework. */
+export interface HistoryEntry {
+  reportId: string;
+  generatedAt: string;
+  /** Cluster name; entries of other clusters are never mixed into a trend. */
+  cluster?: string;
+  frameworks: { id: string; counts: Record<ControlStatus, number> }[];
+}
+
+/** A finding that started or stopped failing between two runs. */
+export interface FindingChangeRef {
+  id: string;
+  source: string;
+  ruleId: string;
+  title: string;
+  resource?: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * Changes since the previous run. `previousReportId`, `previousGeneratedAt` and `controls` are the shape the
+ * email summary reads; the rest is the `kubeproof diff` result (src/report/diff.ts) of the two reports.
+ */
+export interface RunDiff {
+  previousReportId: string;
+  previousGeneratedAt: string;
+  /** Where the previous report was read from: a file path or an s3:// URI. */
+  previousLocation: string;
+  newFailures: FindingChangeRef[];
+  resolvedFailures: FindingChangeRef[];
+  controls: {
+    framework: string;
+    controlId: string;
+    title: string;
+    from: ControlStatus | 'absent';
+    to: ControlStatus | 'absent';
+  }[];
+  counts: {
+    framework: string;
+    from: Partial<Record<ControlStatus, number>>;
+    to: Partial<Record<ControlStatus, number>>;
+  }[];
+}
+
+/** Citation of the evidence bundle (see docs/audit-trail.md). */
+export interface BundleRef {
+  manifestSha256: string;
+  /** `SHA256:<base64>` of the signing public key; absent when the manifest is unsigned. */
+  keyFingerprint?: string;
 }
 
 export interface GovernanceEntry {

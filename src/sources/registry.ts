@@ -1,14 +1,21 @@
 import type { Config } from '../config/schema.ts';
 import { clusterJobSetup } from '../jobs/index.ts';
+import { openCluster } from '../kube/open.ts';
+import type { ClusterReader } from '../kube/types.ts';
 import type { ClusterInfo } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
+import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
+import { rbacSource } from './rbac/index.ts';
 import type { Source } from './types.ts';
+import { workloadsSource } from './workloads/index.ts';
 
 export interface SourceSetup {
   sources: Source<unknown>[];
   clusterHint?: { name?: string; serverVersion?: string; source: ClusterInfo['nameSource'] };
   notes: string[];
+  /** The cluster reader (live API or snapshot), when one is in use. */
+  reader?: ClusterReader;
 }
 
 /** A source with its raw type erased, so sources of different raw shapes share one list. */
@@ -16,7 +23,11 @@ function erase<R>(s: Source<R>): Source<unknown> {
   return s as unknown as Source<unknown>;
 }
 
-/** Builds the enabled sources from the configuration, in collection order. */
+/**
+ * Builds the enabled sources from the configuration, in collection order: input files first, then
+ * what the cluster (live API, or `--snapshot` files) shows. Opening the cluster never falls back to
+ * localhost: without a kubeconfig or in-cluster service account it is a ConfigError saying how to configure.
+ */
 export async function createSources(cfg: Config, deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
@@ -26,5 +37,41 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     sources.push(...jobs.sources);
     notes.push(...jobs.notes);
   } else if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
-  return { sources, notes };
+
+  let reader: ClusterReader | undefined;
+  if (cfg.inputs.snapshot.length > 0) reader = openCluster({ snapshot: cfg.inputs.snapshot });
+  else if (cfg.cluster.enabled) {
+    reader = openCluster({
+      ...(cfg.cluster.kubeconfig ? { kubeconfig: cfg.cluster.kubeconfig } : {}),
+      ...(cfg.cluster.context ? { context: cfg.cluster.context } : {}),
+      ...(cfg.cluster.inCluster ? { inCluster: true } : {}),
+      timeoutMs: cfg.cluster.requestTimeoutSeconds * 1000,
+      log: deps.log,
+      userAgent: `kubeproof/${TOOL_VERSION}`,
+    });
+  }
+  let clusterHint: SourceSetup['clusterHint'];
+  if (reader) {
+    const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
+      reader.listAll(d, { pageSize: cfg.cluster.pageSize });
+    sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
+    const id = reader.identity();
+    let serverVersion: string | undefined;
+    try {
+      serverVersion = (await reader.serverVersion())?.gitVersion;
+    } catch (err) {
+      notes.push(`could not read the API server version: ${(err as Error).message}`);
+    }
+    clusterHint = {
+      ...(id.source === 'snapshot' ? {} : { name: id.name }),
+      ...(serverVersion ? { serverVersion } : {}),
+      source: id.source === 'snapshot' ? 'input' : 'kubeconfig',
+    };
+    notes.push(
+      id.source === 'snapshot'
+        ? `reading the cluster from snapshot files: ${(id.files ?? []).join(', ')}`
+        : `reading the cluster ${id.name} at ${id.server} (${id.source})`,
+    );
+  }
+  return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
 }

