@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { buildProgram, flagsToConfig } from '../../src/cli/program.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
