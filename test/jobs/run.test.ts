@@ -9,7 +9,6 @@ import path from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
 import { clusterJobSetup } from '../../src/jobs/index.ts';
 import { loadMappings } from '../../src/mapping/load.ts';
-import type { ReportModel } from '../../src/model/types.ts';
 import { runScan } from '../../src/run.ts';
 import { memoryLogger } from '../../src/util/log.ts';
 import { MINI_MAPPINGS } from '../support/model.ts';
