@@ -36,6 +36,11 @@ export interface RunDeps {
   /** Delivers to email / S3; never throws for a delivery failure (ok:false receipts). */
   deliver?: (artifacts: Artifact[], model: ReportModel, cfg: Config) => Promise<Receipt[]>;
   signal?: AbortSignal;
+  /**
+   * Cross-source analysis after collection (audit-log × rbac: unused and exercised grants), given the
+   * raw data of every source that ran; its findings join the named source's.
+   */
+  correlate?: (raws: ReadonlyMap<SourceId, unknown>, ctx: SourceContext) => { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined;
   /** Waiver/attestation folders loaded besides the configured ones (the mappings folder's waivers/). */
   defaultGovernancePaths?: string[];
   /**
@@ -108,6 +113,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
   const findings: Finding[] = [];
   const evidence: Evidence[] = [];
   const clusterFromInputs: NonNullable<SourceOutput['cluster']>[] = [];
+  const raws = new Map<SourceId, unknown>();
 
   for (const source of deps.sources) {
     const started = deps.now();
@@ -116,6 +122,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     try {
       const raw = await source.read(ctx);
       const out = source.normalize(raw, ctx);
+      raws.set(source.id, raw);
       findings.push(...out.findings);
       evidence.push(...out.evidence);
       if (out.cluster) clusterFromInputs.push(out.cluster);
@@ -156,6 +163,17 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
         escalate(1);
         log.debug(`${source.id} crashed`, { stack: (err as Error).stack });
       }
+    }
+  }
+
+  if (deps.correlate) {
+    const extra = deps.correlate(raws, ctx);
+    const rec = extra && runs.find((r) => r.source === extra.source);
+    if (extra && rec) {
+      findings.push(...extra.findings);
+      evidence.push(...extra.evidence);
+      rec.findingCount += extra.findings.length;
+      rec.notes.push(`${extra.findings.length} findings from correlating with the other sources of this run`);
     }
   }
 

@@ -29,7 +29,7 @@ test('demo: the worker-b text output is identified as cis-1.10 through the run, 
   const wb = model.findings.filter((f) => f.resource?.node === 'worker-b');
   t.true(wb.length > 20);
   t.true(wb.every((f) => f.ruleVariant === 'cis-1.10' && f.properties?.['identification'] === 'inferred'));
-  t.true(model.runs[0]!.notes.some((n) => /nodes disagree on 1 check\(s\): cis-1\.10 4\.2\.4/.test(n)));
+  t.true(model.runs.find((r) => r.source === 'kube-bench')!.notes.some((n) => /nodes disagree on 1 check\(s\): cis-1\.10 4\.2\.4/.test(n)));
 });
 
 test('demo: audit logging is off, so PCI 10.2.1 and NIST AU-2 fail, with the failing findings first', (t) => {
@@ -50,4 +50,19 @@ test('demo: honest statuses — no pass without a passing automated finding, WAR
   }
   for (const f of model.findings) if (f.nativeStatus === 'WARN') t.not(f.status, 'pass');
   t.true(model.findings.some((f) => f.nativeStatus === 'WARN' && f.status === 'error'), 'the audit that could not run is an error');
+});
+
+test('demo: every source ran and the planted secrets never reach the report', (t) => {
+  t.deepEqual(model.runs.map((r) => [r.source, r.status]), [
+    ['audit-log', 'ok'],
+    ['kube-bench', 'ok'],
+    ['rbac', 'ok'],
+    ['workloads', 'ok'],
+  ]);
+  const text = JSON.stringify(model);
+  for (const planted of ['demo-planted-value-never-shown', 'cat%20%2Fetc%2Fdb%2Fpassword', 'ZGVtby1ub3QtYS1yZWFsLXNlY3JldA==']) {
+    t.false(text.includes(planted), planted);
+  }
+  t.true(model.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
+  t.true(model.findings.some((f) => f.ruleId === 'audit.cluster-admin-grants' && f.status === 'fail'));
 });

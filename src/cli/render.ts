@@ -6,6 +6,7 @@ import { reportModelSchema } from '../model/schema.ts';
 import type { ReportModel } from '../model/types.ts';
 import { formatIssues } from '../util/zod-issues.ts';
 import { flagsToConfig } from './program.ts';
+import { sealStep } from '../bundle/index.ts';
 import { createLogger } from '../util/log.ts';
 import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 
@@ -29,12 +30,19 @@ export async function renderCommand(file: string, opts: Record<string, unknown>)
     process.stderr.write(`kubeproof: error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
     code = e.code === 'chromium-missing' ? 2 : 3;
   }
+  // The re-rendered set gets its own manifest, so `kubeproof verify` holds for the new folder too.
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format });
+  const sealed = await sealStep(log)(model, rendered.artifacts, cfg);
+  for (const p of sealed.problems) {
+    process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n${p.hint ? `  hint: ${p.hint}\n` : ''}`);
+    if (p.severity === 'error') code = code || 2;
+  }
+  rendered.artifacts.push(...sealed.artifacts);
   const local = await writeLocal(cfg.out, rendered.artifacts);
   if (!local.ok) {
     process.stderr.write(`kubeproof: error: writing ${cfg.out}: ${local.error}\n`);
     code = code || 3;
   }
-  const log = createLogger({ level: cfg.log.level, format: cfg.log.format });
   for (const r of await deliverer(log)(rendered.artifacts, model, cfg)) {
     if (!r.ok) {
       process.stderr.write(`kubeproof: error: delivery to ${r.target} failed: ${r.error}\n`);

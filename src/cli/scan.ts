@@ -9,7 +9,7 @@ import { loadMappings } from '../mapping/load.ts';
 import { emitMetrics } from '../metrics/emit.ts';
 import type { BundleRef, ReportModel } from '../model/types.ts';
 import { runScan } from '../run.ts';
-import { createSources } from '../sources/registry.ts';
+import { correlateSources, createSources } from '../sources/registry.ts';
 import { createLogger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { flagsToConfig } from './program.ts';
@@ -50,6 +50,7 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
     render: renderFormats,
     writeLocal,
     deliver: deliverer(log),
+    correlate: correlateSources,
     ...historySteps(log),
     seal: sealStep(log),
     ...(extras.signal ? { signal: extras.signal } : {}),
@@ -71,6 +72,8 @@ function applyDemo(flags: Record<string, unknown>): void {
     `worker-a=${d('kube-bench/worker-a.json')}`,
     `worker-b=${d('kube-bench/worker-b.txt')}`,
   ];
+  flags['inputs.snapshot'] ??= [d('cluster')];
+  flags['inputs.auditLog'] ??= [d('audit')];
   flags['cluster.enabled'] = false;
   flags['clusterName'] ??= 'demo-payments-prod';
   flags['formats'] ??= ['json', 'html', 'pdf', 'csv', 'sarif', 'oscal', 'hdf'];

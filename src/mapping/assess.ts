@@ -171,6 +171,7 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       name: fw.name,
       version: fw.version,
       titleNote: fw.titleNote,
+      families: fw.families,
       summary: { total: controls.length, counts, automated, failingBySeverity },
       controls,
     };
@@ -301,6 +302,8 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       explanation = `The mapped checks could not run or were skipped (${counts.error} error, ${counts.skipped} skipped).`;
     } else if (missing.length > 0) {
       explanation = `Not assessed: ${[...new Set(missing.map((m) => m.reason))].join('; ')}.`;
+    } else if (!objectiveIds.some((o) => objectiveSources.has(o))) {
+      explanation = 'Linked objectives exist, but no kubeproof source checks them yet; assess it by other means.';
     } else explanation = `The checks that map here belong to benchmarks or platforms other than this run's.`;
     return { ...base, status: 'not-assessed', explanation };
   }

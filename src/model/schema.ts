@@ -164,6 +164,7 @@ export const reportModelSchema = z.looseObject({
       name: z.string(),
       version: z.string(),
       titleNote: z.string(),
+      families: z.array(z.looseObject({ id: z.string(), title: z.string() })).optional(),
       summary: z.looseObject({
         total: z.number(),
         counts: z.record(controlStatus, z.number()),

@@ -256,6 +256,8 @@ export interface FrameworkResult {
   name: string;
   version: string;
   titleNote: string;
+  /** Family (requirement, series, theme) titles of the catalogue. */
+  families?: { id: string; title: string }[];
   summary: FrameworkSummary;
   controls: ControlResult[];
 }

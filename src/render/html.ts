@@ -12,6 +12,8 @@ import { sha256Hex } from '../util/hash.ts';
 import { renderJson } from './json.ts';
 import type { RenderOptions, Renderer } from './types.ts';
 import { buildView } from './view.ts';
+import { trendCharts } from '../history/svg.ts';
+import { coverIntegrityLine } from '../bundle/index.ts';
 import type { ViewMode } from './view.ts';
 
 export const TEMPLATE_DIR = path.resolve(
@@ -57,7 +59,9 @@ export function renderHtmlString(model: ReportModel, opts: RenderOptions, h: Htm
     renderedAt,
     ...(h.pages ? { pages: h.pages } : {}),
   });
-  return template({ ...view, css, js });
+  // trendSvg escapes every text it draws (src/history/svg.ts), so the SVG may be embedded as markup
+  const trends = trendCharts(model).map((c) => ({ title: c.title, svg: new Handlebars.SafeString(c.svg) }));
+  return template({ ...view, trends, integrityLine: coverIntegrityLine(model), css, js });
 }
 
 export function renderHtml(model: ReportModel, opts: RenderOptions): Artifact {

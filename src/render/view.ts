@@ -169,9 +169,12 @@ function controlView(
   const caps = CAPS[mode];
   const fs = c.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
   const shown = fs.filter((f) => f.status !== 'pass').slice(0, caps.findingsPerControl);
-  // Evidence of what went wrong first; a passing control still shows what its pass rests on.
+  // Excerpts of what decided the status: failures, waived failures and checks that could not run first;
+  // a passing control shows one excerpt of what its pass rests on. Manual-review findings are listed
+  // without excerpts (they decide nothing; their evidence is in report.json and findings.csv).
+  const decisive = fs.filter((f) => f.status === 'fail' || f.status === 'waived' || f.status === 'error');
   const evidenceIds = [
-    ...new Set([...shown, ...fs.filter((f) => f.status === 'pass')].flatMap((f) => f.evidenceIds)),
+    ...new Set([...decisive, ...fs.filter((f) => f.status === 'pass').slice(0, 1)].flatMap((f) => f.evidenceIds)),
   ].slice(0, caps.evidencePerControl);
   const rules = new Map<
     string,
@@ -217,7 +220,12 @@ function controlView(
     waivers: (c.waivers ?? []).map((w) => ({ ...w, approver: w.approver ?? '' })),
     attestation: c.attestation ?? null,
     objectiveCount: c.objectiveIds.length,
-    hasDetail: fs.length > 0 || (c.waivers?.length ?? 0) > 0 || c.attestation !== undefined,
+    // Detail blocks for controls automated evidence decided (and waived/attested ones); a manual or
+    // not-assessed control is fully described by its table row (explanation), its findings by the appendix.
+    hasDetail:
+      (fs.length > 0 && ['fail', 'pass', 'incomplete', 'waived'].includes(c.status)) ||
+      (c.waivers?.length ?? 0) > 0 ||
+      c.attestation !== undefined,
     rules: [...rules.values()].map((r) => ({
       ...r,
       other: r.counts.manual + r.counts.error + r.counts.skipped + r.counts.info + r.counts.waived,
@@ -254,8 +262,11 @@ function frameworkChapter(
     // a control left unassessed because its source failed keeps its row and explanation.
     families: [...families.entries()].map(([family, cs]) => {
       const uncovered = cs.filter((c) => c.status === 'not-assessed' && c.objectiveCount === 0);
+      const title = fw.families?.find((f) => f.id === family)?.title;
       return {
         family,
+        familyTitle: title ?? `Family ${family}`,
+        familyId: title && !title.startsWith(family) ? `${family} ` : '',
         controls: cs.filter((c) => !uncovered.includes(c)),
         uncovered: uncovered.map((c) => ({ controlId: c.controlId, title: c.title })),
       };
@@ -454,7 +465,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     reportSha256: o.reportSha256,
     tool: `${model.tool.name} ${model.tool.version}`,
     mappings: model.mappings,
-    period: { from: fmtDate(model.scope.period.from), to: fmtDate(model.scope.period.to) },
+    period: periodText(model),
     frameworkNames: model.frameworks.map((f) => `${f.name} ${f.version}`),
     sources,
     failedSources,
@@ -479,6 +490,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
       unmapped: model.unmapped.length,
     },
     notApplicable: model.scope.notApplicable,
+    changes: changesView(model),
     chapters,
     findingsBySource,
     unmapped: unmappedAll.slice(0, caps.unmapped),
@@ -491,3 +503,34 @@ export function buildView(model: ReportModel, o: ViewOptions) {
 }
 
 export type ReportView = ReturnType<typeof buildView>;
+
+/** "Changes since the previous run" for the summary, capped; undefined when no previous report was read. */
+function changesView(model: ReportModel) {
+  const d = model.diff;
+  if (!d) return undefined;
+  const cap = 25;
+  const names = new Map(model.frameworks.map((f) => [f.id, `${f.name} ${f.version}`]));
+  return {
+    previousReportId: d.previousReportId,
+    previousGeneratedAt: fmtDate(d.previousGeneratedAt),
+    previousLocation: d.previousLocation,
+    newFailures: d.newFailures.slice(0, cap),
+    newFailuresMore: Math.max(0, d.newFailures.length - cap),
+    newFailuresCount: d.newFailures.length,
+    resolvedFailures: d.resolvedFailures.slice(0, cap),
+    resolvedFailuresMore: Math.max(0, d.resolvedFailures.length - cap),
+    resolvedFailuresCount: d.resolvedFailures.length,
+    controls: d.controls.slice(0, cap).map((c) => ({ ...c, framework: names.get(c.framework) ?? c.framework })),
+    controlsMore: Math.max(0, d.controls.length - cap),
+    controlsCount: d.controls.length,
+  };
+}
+
+/** The evidence window in words: bounded by --since/--until, or a point-in-time collection. */
+function periodText(model: ReportModel): string {
+  const { from, to } = model.scope.period;
+  if (from && to) return `${fmtDate(from)} to ${fmtDate(to)}`;
+  if (from) return `from ${fmtDate(from)} to the time of collection`;
+  if (to) return `up to ${fmtDate(to)}`;
+  return `point-in-time collection at ${fmtDate(model.generatedAt)} (no evidence window set)`;
+}

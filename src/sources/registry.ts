@@ -2,12 +2,14 @@ import type { Config } from '../config/schema.ts';
 import { clusterJobSetup } from '../jobs/index.ts';
 import { openCluster } from '../kube/open.ts';
 import type { ClusterReader } from '../kube/types.ts';
-import type { ClusterInfo } from '../model/types.ts';
+import type { ClusterInfo, Evidence, Finding, SourceId } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
-import { rbacSource } from './rbac/index.ts';
-import type { Source } from './types.ts';
+import { auditLogSource, correlateWithRbacOutput } from './audit-log/index.ts';
+import type { AuditLogRaw } from './audit-log/analyze.ts';
+import { effectiveGrants, rbacSource, type RbacRaw } from './rbac/index.ts';
+import type { Source, SourceContext } from './types.ts';
 import { workloadsSource } from './workloads/index.ts';
 
 export interface SourceSetup {
@@ -37,6 +39,7 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     sources.push(...jobs.sources);
     notes.push(...jobs.notes);
   } else if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  if (cfg.inputs.auditLog.length > 0) sources.push(erase(auditLogSource(cfg.inputs.auditLog)));
 
   let reader: ClusterReader | undefined;
   if (cfg.inputs.snapshot.length > 0) reader = openCluster({ snapshot: cfg.inputs.snapshot });
@@ -74,4 +77,26 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     );
   }
   return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
+}
+
+/**
+ * audit-log × rbac: which granted permissions were used over the log's window, and which risky grants
+ * were exercised. Kubernetes default grants (exempt) are left out: they are not the organisation's choices.
+ */
+export function correlateSources(
+  raws: ReadonlyMap<SourceId, unknown>,
+  ctx: SourceContext,
+): { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined {
+  const audit = raws.get('audit-log') as AuditLogRaw | undefined;
+  const rbac = raws.get('rbac') as RbacRaw | undefined;
+  if (!audit || !rbac) return undefined;
+  const grants = effectiveGrants(rbac)
+    .grants.filter((g) => !g.exempt)
+    .map((g) => ({
+      subject: { kind: g.subject.kind, name: g.subject.name, ...(g.subject.namespace ? { namespace: g.subject.namespace } : {}) },
+      verbs: g.rule.verbs,
+      resources: g.rule.resources,
+      apiGroups: g.rule.apiGroups,
+    }));
+  return { source: 'audit-log', ...correlateWithRbacOutput(audit.summary, grants, ctx.now()) };
 }

@@ -1,0 +1,28 @@
+import test from 'ava';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AUDIT_RULES } from '../../src/sources/audit-log/index.ts';
+import type { ReportModel } from '../../src/model/types.ts';
+import { runCli } from '../support/cli.ts';
+
+const fx = (p: string): string => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
+
+test('audit log and RBAC in one run: unused and exercised grants are correlated into audit-log findings', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-corr-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = await runCli([
+    'scan', '--no-cluster', '--audit-log', fx('audit-log/risky.jsonl'), '--snapshot', fx('rbac/violations.yaml'),
+    '--format', 'json', '--out', dir,
+  ]);
+  t.true(r.code === 0 || r.code === 3, r.stderr);
+  const model = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+  const audit = model.runs.find((x) => x.source === 'audit-log')!;
+  t.true(audit.notes.some((n) => /findings from correlating/.test(n)));
+  const ids = new Set(model.findings.filter((f) => f.source === 'audit-log').map((f) => f.ruleId));
+  t.true(ids.has(AUDIT_RULES.unusedGrants) || ids.has(AUDIT_RULES.riskyGrantsUsed));
+  // every finding's evidence exists (traceability holds for correlated findings too)
+  const ev = new Set(model.evidence.map((e) => e.id));
+  for (const f of model.findings) for (const e of f.evidenceIds) t.true(ev.has(e), `${f.id} → ${e}`);
+});
