@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../kube/retry.ts';
 import { sha256Hex } from '../util/hash.ts';
 import type { Logger } from '../util/log.ts';
-import type { JobApi, NodeInfo, PodState } from './api.ts';
+import type { JobApi, JobState, NodeInfo, PodState } from './api.ts';
 import { kubeBenchJob, kubescapeJob } from './template.ts';
 import type { JobTemplate, TargetRole } from './template.ts';
 
@@ -102,11 +102,13 @@ export async function runJob(
       created = true;
       opts.log.debug(`created Job ${ns}/${name}`, { role: meta.role, ...(meta.node ? { node: meta.node } : {}) });
       const deadline = started + opts.timeoutMs;
+      let finished: JobState['finished'];
       for (;;) {
         if (opts.signal?.aborted) return { ...base, status: 'aborted', message: 'the run was aborted while the Job ran' };
         const state = await api.readJob(ns, name);
         if (!state) return { ...base, status: 'error', message: 'the Job disappeared before it finished (deleted by someone else?)' };
-        if (state.finished) break;
+        finished = state.finished;
+        if (finished) break;
         if (clock.now().getTime() >= deadline) {
           const pod = pickPod(await api.listPods(ns, `job-name=${name}`));
           return {
@@ -118,17 +120,16 @@ export async function runJob(
         }
         await clock.sleep(opts.pollMs ?? 2000, opts.signal);
       }
-      const final = (await api.readJob(ns, name))!;
       const pod = pickPod(await api.listPods(ns, `job-name=${name}`));
       if (!pod) return { ...base, status: 'error', message: 'the Job finished but its pod is gone (cannot read the output)' };
       const log = await api.readPodLog(ns, pod.name, pod.containers[0]);
-      if (final.finished?.type === 'Failed') {
+      if (finished?.type === 'Failed') {
         return {
           ...base,
           status: 'failed',
           pod: pod.name,
           ...(log.trim() ? { log } : {}),
-          message: `the Job failed (${final.finished.reason ?? 'Failed'}); ${describePod(pod)}`,
+          message: `the Job failed (${finished.reason ?? 'Failed'}); ${describePod(pod)}`,
         };
       }
       if (log.trim() === '') return { ...base, status: 'error', pod: pod.name, message: `the Job completed but pod ${pod.name} wrote no output` };
