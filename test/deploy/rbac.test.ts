@@ -1,6 +1,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { RBAC_RESOURCES } from '../../src/sources/rbac/index.ts';
+import { WORKLOAD_RESOURCES } from '../../src/sources/workloads/index.ts';
 import { allManifests, DEPLOY, parseYaml, ROOT } from './manifests.ts';
 import type { Doc } from './manifests.ts';
 
@@ -16,7 +18,7 @@ const READ = new Set(['get', 'list', 'watch']);
 
 /** What the live sources read, exactly (docs/deploy.md, "RBAC"). */
 const EXPECTED_CLUSTER_READS: Record<string, string[]> = {
-  '': ['limitranges', 'namespaces', 'nodes', 'pods', 'resourcequotas', 'serviceaccounts', 'services'],
+  '': ['limitranges', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'resourcequotas', 'serviceaccounts', 'services'],
   apps: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'],
   batch: ['cronjobs', 'jobs'],
   'networking.k8s.io': ['networkpolicies'],
@@ -123,4 +125,15 @@ test('docs/deploy.md explains every permission the ClusterRole and the Role gran
   }
   for (const r of ['jobs', 'pods', 'pods/log']) t.true(rbac.includes(`\`${r}\``), r);
   t.true(rbac.includes('deploy/base/clusterrole.yaml'));
+});
+
+test('every list a live source reads is granted by the ClusterRole (no 403 by design)', (t) => {
+  const base = clusterRoles.find((c) => c.file === path.join(DEPLOY, 'base', 'clusterrole.yaml'))!;
+  const granted = grants(rulesOf(base.doc));
+  const reads = [
+    ...Object.values(WORKLOAD_RESOURCES),
+    ...Object.values(RBAC_RESOURCES),
+    { group: '', plural: 'nodes' }, // src/jobs: the nodes kube-bench Jobs run on
+  ];
+  for (const r of reads) t.true(granted[r.group]?.includes(r.plural), `${r.group || 'core'}/${r.plural} is read but not granted`);
 });
