@@ -75,5 +75,5 @@ export async function readReport(file: string): Promise<ReportModel> {
       hint: 'pass the report.json that `kubeproof scan` wrote',
     });
   }
-  return parsed.data as ReportModel;
+  return parsed.data;
 }

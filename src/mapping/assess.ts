@@ -58,10 +58,6 @@ const AUTOMATED = new Set(['pass', 'fail', 'waived']);
 export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOptions): Assessment {
   const ranSources = new Map<SourceId, RunRecord>();
   for (const r of opts.runs) ranSources.set(r.source, r);
-  const sourceRan = (s: SourceId): boolean => {
-    const st = ranSources.get(s)?.status;
-    return st === 'ok' || st === 'partial';
-  };
 
   // Which rule-map variants (kube-bench benchmarks) this run produced findings for.
   const variantsSeen = new Map<SourceId, Set<string>>();

@@ -22,7 +22,7 @@ export interface SourceSetup {
 
 /** A source with its raw type erased, so sources of different raw shapes share one list. */
 function erase<R>(s: Source<R>): Source<unknown> {
-  return s as unknown as Source<unknown>;
+  return s;
 }
 
 /**

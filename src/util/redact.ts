@@ -67,7 +67,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
       if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && !/file|path|ref|name|mode$/i.test(k)) {
         out[k] = '[REDACTED]';
       } else if ((k === 'data' || k === 'stringData') && v && typeof v === 'object' && !Array.isArray(v)) {
-        out[k] = Object.fromEntries(Object.keys(v as object).map((kk) => [kk, '[REDACTED]']));
+        out[k] = Object.fromEntries(Object.keys(v).map((kk) => [kk, '[REDACTED]']));
       } else {
         out[k] = redactValue(v, depth + 1);
       }

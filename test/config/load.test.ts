@@ -43,17 +43,17 @@ test('framework aliases expand; comma lists from the environment', async (t) => 
 test('errors carry the field path and the file', async (t) => {
   const f = await tmpFile(t, 'bad.yaml', 'deliver:\n  s3:\n    url: http://bucket\n  email:\n    smtpUrl: smtp://mail:25\n');
   const err = await t.throwsAsync(loadConfig({ file: f }), { instanceOf: ConfigError });
-  t.regex(err!.message, /bad\.yaml/);
-  t.regex(err!.message, /deliver\.s3\.url: must look like s3:\/\/bucket\/prefix/);
-  t.regex(err!.message, /deliver\.email\.to: required when deliver\.email\.smtpUrl is set/);
+  t.regex(err.message, /bad\.yaml/);
+  t.regex(err.message, /deliver\.s3\.url: must look like s3:\/\/bucket\/prefix/);
+  t.regex(err.message, /deliver\.email\.to: required when deliver\.email\.smtpUrl is set/);
 });
 
 test('unknown keys and wrong types are named', async (t) => {
   const f = await tmpFile(t, 'bad.yaml', 'formats: [json, docx]\nclustr: x\ncluster:\n  pageSize: "many"\n');
   const err = await t.throwsAsync(loadConfig({ file: f }), { instanceOf: ConfigError });
-  t.regex(err!.message, /formats\[1\]: must be one of/);
-  t.regex(err!.message, /\(root\): unknown field "clustr"|unknown field "clustr"/);
-  t.regex(err!.message, /cluster\.pageSize: expected number, got string/);
+  t.regex(err.message, /formats\[1\]: must be one of/);
+  t.regex(err.message, /\(root\): unknown field "clustr"|unknown field "clustr"/);
+  t.regex(err.message, /cluster\.pageSize: expected number, got string/);
 });
 
 test('invalid YAML and a missing file are clear errors', async (t) => {
@@ -74,7 +74,7 @@ test('bad booleans in the environment name the variable', async (t) => {
 
 test('period bounds are validated', async (t) => {
   const err = await t.throwsAsync(loadConfig({ flags: { 'period.since': '2026-12-01', 'period.until': '2026-11-01' } }));
-  t.regex(err!.message, /period\.since: is after period\.until/);
+  t.regex(err.message, /period\.since: is after period\.until/);
   const err2 = await t.throwsAsync(loadConfig({ flags: { 'period.since': 'yesterday' } }));
-  t.regex(err2!.message, /period\.since: expected a date/);
+  t.regex(err2.message, /period\.since: expected a date/);
 });

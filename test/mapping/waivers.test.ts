@@ -109,8 +109,8 @@ test('the expiry day itself still applies; the day after does not', async (t) =>
 test('invalid waiver files are clear errors naming the file and the field', async (t) => {
   const dir = await files(t, 'waivers:\n  - id: W-1\n    control: pci-dss-4.0.1/1.1.1\n    reason: r\n    owner: o\n');
   const err = await t.throwsAsync(loadGovernance([dir]), { instanceOf: InputError });
-  t.regex(err!.message, /w\.yaml: invalid waiver\/attestation file/);
-  t.regex(err!.message, /waivers\[0\]\.expires: required, but missing/);
+  t.regex(err.message, /w\.yaml: invalid waiver\/attestation file/);
+  t.regex(err.message, /waivers\[0\]\.expires: required, but missing/);
   const dir2 = await files(t, 'waivers:\n  - id: W-1\n    control: a/b\n    rule: kube-bench:1.2.1\n    reason: r\n    owner: o\n    expires: 2027-01-01\n');
   await t.throwsAsync(loadGovernance([dir2]), { message: /exactly one of "control" or "rule"/ });
   await t.throwsAsync(loadGovernance(['/nonexistent/waivers.yaml']), { message: /waiver or attestation file not found/ });
