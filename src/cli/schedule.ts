@@ -33,15 +33,24 @@ export interface ScheduleDeps {
   now?: () => Date;
 }
 
-export async function scheduleCommand(opts: Record<string, unknown>, deps: ScheduleDeps = {}): Promise<number> {
+export async function scheduleCommand(
+  opts: Record<string, unknown>,
+  deps: ScheduleDeps = {},
+): Promise<number> {
   const file = (opts['config'] as string | undefined) ?? process.env[CONFIG_ENV];
   const cfg = await loadConfig({ ...(file ? { file } : {}), env: process.env, flags: flagsToConfig(opts) });
   if (!cfg.schedule.cron) {
-    throw new UsageError('schedule: --cron is required', 'e.g. kubeproof schedule --cron "0 2 * * *" --timezone Europe/Berlin --no-cluster ...');
+    throw new UsageError(
+      'schedule: --cron is required',
+      'e.g. kubeproof schedule --cron "0 2 * * *" --timezone Europe/Berlin --no-cluster ...',
+    );
   }
-  const graceSeconds = opts['gracePeriod'] === undefined ? DEFAULT_GRACE_SECONDS : Number(opts['gracePeriod']);
+  const graceSeconds =
+    opts['gracePeriod'] === undefined ? DEFAULT_GRACE_SECONDS : Number(opts['gracePeriod']);
   if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
-    throw new UsageError(`--grace-period: expected a number of seconds, got "${String(opts['gracePeriod'])}"`);
+    throw new UsageError(
+      `--grace-period: expected a number of seconds, got "${String(opts['gracePeriod'])}"`,
+    );
   }
   const log = deps.log ?? createLogger({ level: cfg.log.level, format: cfg.log.format });
   const run: ScanRun =
@@ -51,8 +60,14 @@ export async function scheduleCommand(opts: Record<string, unknown>, deps: Sched
         return await scanCommand(opts, { signal });
       } catch (err) {
         // a bad run (config file edited into something invalid, mappings unreadable) must not end the schedule
-        const msg = err instanceof KubeproofError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
-        log.error(redactText(msg), err instanceof KubeproofError && err.hint ? { hint: redactText(err.hint) } : undefined);
+        const msg =
+          err instanceof KubeproofError
+            ? err.message
+            : `internal error: ${(err as Error)?.message ?? String(err)}`;
+        log.error(
+          redactText(msg),
+          err instanceof KubeproofError && err.hint ? { hint: redactText(err.hint) } : undefined,
+        );
         return exitCodeFor(err);
       }
     });
@@ -79,7 +94,9 @@ export async function scheduleCommand(opts: Record<string, unknown>, deps: Sched
       void scheduler.stop(graceSeconds * 1000).then(({ aborted }) => {
         signals.off('SIGTERM', onTerm);
         signals.off('SIGINT', onInt);
-        log.info(`schedule stopped${aborted ? ' (the run in progress was aborted)' : ''}`, { runs: scheduler.runs.length });
+        log.info(`schedule stopped${aborted ? ' (the run in progress was aborted)' : ''}`, {
+          runs: scheduler.runs.length,
+        });
         resolve(0);
       });
     };

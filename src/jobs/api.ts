@@ -66,7 +66,9 @@ export function nodeInfo(n: V1Node): NodeInfo {
 }
 
 export function jobState(j: V1Job): JobState {
-  const cond = (j.status?.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  const cond = (j.status?.conditions ?? []).find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
   return {
     name: j.metadata?.name ?? '',
     namespace: j.metadata?.namespace ?? '',
@@ -120,11 +122,18 @@ export function apiError(err: unknown, intent: Intent): SourceError {
     );
   }
   if (code === 401) {
-    return new SourceError('unauthorized', `401 Unauthorized: the API server refused kubeproof's credentials (${what})`, 'check the service account token');
+    return new SourceError(
+      'unauthorized',
+      `401 Unauthorized: the API server refused kubeproof's credentials (${what})`,
+      'check the service account token',
+    );
   }
   if (typeof code === 'number') return new SourceError('kube-api', `cannot ${what}: HTTP ${code}`);
   const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
-  return new SourceError('kube-unreachable', `cannot ${what}: ${typeof cause === 'string' ? cause : 'the API server is unreachable'}`);
+  return new SourceError(
+    'kube-unreachable',
+    `cannot ${what}: ${typeof cause === 'string' ? cause : 'the API server is unreachable'}`,
+  );
 }
 
 function isNotFound(err: unknown): boolean {
@@ -147,14 +156,20 @@ export function clientNodeJobApi(kc: KubeConfig): JobApi {
       const out: NodeInfo[] = [];
       let token: string | undefined;
       do {
-        const page = await call({ verb: 'list', resource: 'nodes' }, () => core.listNode({ limit: 500, ...(token ? { _continue: token } : {}) }));
+        const page = await call({ verb: 'list', resource: 'nodes' }, () =>
+          core.listNode({ limit: 500, ...(token ? { _continue: token } : {}) }),
+        );
         out.push(...page.items.map(nodeInfo));
         token = page.metadata?._continue || undefined;
       } while (token);
       return out;
     },
     async createJob(namespace, job) {
-      return jobState(await call({ verb: 'create', resource: 'jobs', namespace }, () => batch.createNamespacedJob({ namespace, body: job })));
+      return jobState(
+        await call({ verb: 'create', resource: 'jobs', namespace }, () =>
+          batch.createNamespacedJob({ namespace, body: job }),
+        ),
+      );
     },
     async readJob(namespace, name) {
       try {
@@ -165,11 +180,15 @@ export function clientNodeJobApi(kc: KubeConfig): JobApi {
       }
     },
     async listJobs(namespace, labelSelector) {
-      const list = await call({ verb: 'list', resource: 'jobs', namespace }, () => batch.listNamespacedJob({ namespace, labelSelector }));
+      const list = await call({ verb: 'list', resource: 'jobs', namespace }, () =>
+        batch.listNamespacedJob({ namespace, labelSelector }),
+      );
       return list.items.map(jobState);
     },
     async listPods(namespace, labelSelector) {
-      const list = await call({ verb: 'list', resource: 'pods', namespace }, () => core.listNamespacedPod({ namespace, labelSelector }));
+      const list = await call({ verb: 'list', resource: 'pods', namespace }, () =>
+        core.listNamespacedPod({ namespace, labelSelector }),
+      );
       return list.items.map(podState);
     },
     async readPodLog(namespace, pod, container) {

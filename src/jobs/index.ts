@@ -17,18 +17,39 @@ import { kubeBenchJobsSource } from './source.ts';
 export { clientNodeJobApi } from './api.ts';
 export type { JobApi, JobState, NodeInfo, PodState } from './api.ts';
 export { extractJson } from './logs.ts';
-export { newRunId, parseJobRef, planKubeBench, readExistingJobs, runJob, runKubeBenchJobs, runKubescapeJob } from './orchestrate.ts';
+export {
+  newRunId,
+  parseJobRef,
+  planKubeBench,
+  readExistingJobs,
+  runJob,
+  runKubeBenchJobs,
+  runKubescapeJob,
+} from './orchestrate.ts';
 export type { Clock, JobOutcome, KubeBenchPlan, PlannedTarget } from './orchestrate.ts';
 export { kubeBenchJobsSource, podLogPath } from './source.ts';
-export { DEFAULT_TEMPLATES, kubeBenchJob, kubescapeJob, loadJobTemplate, parseJobTemplate } from './template.ts';
+export {
+  DEFAULT_TEMPLATES,
+  kubeBenchJob,
+  kubescapeJob,
+  loadJobTemplate,
+  parseJobTemplate,
+} from './template.ts';
 
 /** True when this process runs in a pod with a service account (the CronJob). */
-export function detectInCluster(env: Record<string, string | undefined> = process.env, saDir: string = SERVICE_ACCOUNT_DIR): boolean {
+export function detectInCluster(
+  env: Record<string, string | undefined> = process.env,
+  saDir: string = SERVICE_ACCOUNT_DIR,
+): boolean {
   return Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync(path.join(saDir, 'token'));
 }
 
 /** Whether `kubeproof scan` runs scanner Jobs: in the cluster, unless a kubeconfig or context is given. */
-export function inClusterMode(cfg: Config, env: Record<string, string | undefined> = process.env, saDir?: string): boolean {
+export function inClusterMode(
+  cfg: Config,
+  env: Record<string, string | undefined> = process.env,
+  saDir?: string,
+): boolean {
   if (!cfg.cluster.enabled || cfg.inputs.snapshot.length > 0) return false;
   if (cfg.cluster.inCluster) return true;
   return !cfg.cluster.kubeconfig && !cfg.cluster.context && !env['KUBECONFIG'] && detectInCluster(env, saDir);
@@ -56,7 +77,13 @@ export interface ClusterJobSetup {
  */
 export function clusterJobSetup(
   cfg: Config,
-  deps: { log: Logger; env?: Record<string, string | undefined>; api?: JobApi; runId?: string; saDir?: string },
+  deps: {
+    log: Logger;
+    env?: Record<string, string | undefined>;
+    api?: JobApi;
+    runId?: string;
+    saDir?: string;
+  },
 ): ClusterJobSetup | undefined {
   const env = deps.env ?? process.env;
   const inCluster = inClusterMode(cfg, env, deps.saDir);
@@ -76,13 +103,22 @@ export function clusterJobSetup(
     );
   const namespace = jobNamespace(cfg, deps.saDir);
   const runJobs = inCluster && cfg.jobs.kubeBench.enabled;
-  if (inCluster && !cfg.jobs.kubeBench.enabled) notes.push('kube-bench Jobs are disabled (--no-kube-bench-jobs)');
+  if (inCluster && !cfg.jobs.kubeBench.enabled)
+    notes.push('kube-bench Jobs are disabled (--no-kube-bench-jobs)');
   if (inCluster && cfg.jobs.kubescape.enabled) {
-    notes.push('--kubescape-job: this build has no Kubescape source to read the Job\'s results; the Kubescape Job was not run');
+    notes.push(
+      "--kubescape-job: this build has no Kubescape source to read the Job's results; the Kubescape Job was not run",
+    );
   }
   const sources: Source<unknown>[] = [];
   if (runJobs || existing || cfg.inputs.kubeBench.length > 0) {
-    const src = kubeBenchJobsSource(cfg, { api, namespace, runJobs, runId: deps.runId ?? newRunId(), log: deps.log });
+    const src = kubeBenchJobsSource(cfg, {
+      api,
+      namespace,
+      runJobs,
+      runId: deps.runId ?? newRunId(),
+      log: deps.log,
+    });
     sources.push(src);
   }
   return { sources, notes };

@@ -72,7 +72,8 @@ export function newRunId(): string {
 function describePod(p: PodState | undefined): string {
   if (!p) return 'no pod was created (quota, admission policy or Pod Security?)';
   if (p.waitingReason) return `pod ${p.name} is ${p.phase}: ${p.waitingReason}`;
-  if (p.phase === 'Pending') return `pod ${p.name} is Pending (not scheduled: node taints, resources or the node pin?)`;
+  if (p.phase === 'Pending')
+    return `pod ${p.name} is Pending (not scheduled: node taints, resources or the node pin?)`;
   return `pod ${p.name} is ${p.phase}`;
 }
 
@@ -97,16 +98,26 @@ export async function runJob(
   let outcome: Omit<JobOutcome, 'durationMs' | 'cleanedUp'>;
   try {
     outcome = await (async (): Promise<Omit<JobOutcome, 'durationMs' | 'cleanedUp'>> => {
-      if (opts.signal?.aborted) return { ...base, status: 'aborted', message: 'the run was aborted before the Job was created' };
+      if (opts.signal?.aborted)
+        return { ...base, status: 'aborted', message: 'the run was aborted before the Job was created' };
       await api.createJob(ns, body);
       created = true;
-      opts.log.debug(`created Job ${ns}/${name}`, { role: meta.role, ...(meta.node ? { node: meta.node } : {}) });
+      opts.log.debug(`created Job ${ns}/${name}`, {
+        role: meta.role,
+        ...(meta.node ? { node: meta.node } : {}),
+      });
       const deadline = started + opts.timeoutMs;
       let finished: JobState['finished'];
       for (;;) {
-        if (opts.signal?.aborted) return { ...base, status: 'aborted', message: 'the run was aborted while the Job ran' };
+        if (opts.signal?.aborted)
+          return { ...base, status: 'aborted', message: 'the run was aborted while the Job ran' };
         const state = await api.readJob(ns, name);
-        if (!state) return { ...base, status: 'error', message: 'the Job disappeared before it finished (deleted by someone else?)' };
+        if (!state)
+          return {
+            ...base,
+            status: 'error',
+            message: 'the Job disappeared before it finished (deleted by someone else?)',
+          };
         finished = state.finished;
         if (finished) break;
         if (clock.now().getTime() >= deadline) {
@@ -121,7 +132,12 @@ export async function runJob(
         await clock.sleep(opts.pollMs ?? 2000, opts.signal);
       }
       const pod = pickPod(await api.listPods(ns, `job-name=${name}`));
-      if (!pod) return { ...base, status: 'error', message: 'the Job finished but its pod is gone (cannot read the output)' };
+      if (!pod)
+        return {
+          ...base,
+          status: 'error',
+          message: 'the Job finished but its pod is gone (cannot read the output)',
+        };
       const log = await api.readPodLog(ns, pod.name, pod.containers[0]);
       if (finished?.type === 'Failed') {
         return {
@@ -132,7 +148,13 @@ export async function runJob(
           message: `the Job failed (${finished.reason ?? 'Failed'}); ${describePod(pod)}`,
         };
       }
-      if (log.trim() === '') return { ...base, status: 'error', pod: pod.name, message: `the Job completed but pod ${pod.name} wrote no output` };
+      if (log.trim() === '')
+        return {
+          ...base,
+          status: 'error',
+          pod: pod.name,
+          message: `the Job completed but pod ${pod.name} wrote no output`,
+        };
       return { ...base, status: 'ok', pod: pod.name, log };
     })();
   } catch (err) {
@@ -145,7 +167,9 @@ export async function runJob(
       cleanedUp = true;
       opts.log.debug(`deleted Job ${ns}/${name}`);
     } catch (err) {
-      opts.log.warn(`could not delete Job ${ns}/${name}: ${(err as Error).message}; its ttlSecondsAfterFinished removes it later`);
+      opts.log.warn(
+        `could not delete Job ${ns}/${name}: ${(err as Error).message}; its ttlSecondsAfterFinished removes it later`,
+      );
     }
   }
   const result: JobOutcome = { ...outcome, durationMs: clock.now().getTime() - started, cleanedUp };
@@ -183,7 +207,9 @@ export function planKubeBench(nodes: NodeInfo[], opts: KubeBenchPlanOptions): Ku
   const problems: string[] = [];
   const skipped = nodes.filter((n) => !n.ready || n.unschedulable).sort(byName);
   if (skipped.length > 0) {
-    notes.push(`kube-bench: ${skipped.length} node(s) not scanned because they are not Ready or are cordoned: ${skipped.map((n) => n.name).join(', ')}`);
+    notes.push(
+      `kube-bench: ${skipped.length} node(s) not scanned because they are not Ready or are cordoned: ${skipped.map((n) => n.name).join(', ')}`,
+    );
   }
   const eligible = nodes.filter((n) => n.ready && !n.unschedulable);
   const cps = eligible.filter((n) => n.controlPlane).sort(byName);
@@ -191,7 +217,9 @@ export function planKubeBench(nodes: NodeInfo[], opts: KubeBenchPlanOptions): Ku
   let scanCp = cps.length > 0;
   if (opts.controlPlane === 'never') {
     scanCp = false;
-    notes.push('kube-bench: control-plane nodes were not scanned (--kube-bench-control-plane never); control-plane checks are not assessed by this run');
+    notes.push(
+      'kube-bench: control-plane nodes were not scanned (--kube-bench-control-plane never); control-plane checks are not assessed by this run',
+    );
   } else if (cps.length === 0) {
     const all = nodes.some((n) => n.controlPlane);
     const text = all
@@ -203,15 +231,24 @@ export function planKubeBench(nodes: NodeInfo[], opts: KubeBenchPlanOptions): Ku
   let chosen = workers;
   if (opts.workerNodes !== 'all' && opts.workerNodes < workers.length) {
     const key = (n: NodeInfo): string => sha256Hex(`${opts.seed}\u0000${n.name}`);
-    chosen = [...workers].sort((a, b) => (key(a) < key(b) ? -1 : 1)).slice(0, opts.workerNodes).sort(byName);
-    notes.push(`kube-bench: sampled ${chosen.length} of ${workers.length} worker nodes: ${chosen.map((n) => n.name).join(', ')}`);
+    chosen = [...workers]
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
+      .slice(0, opts.workerNodes)
+      .sort(byName);
+    notes.push(
+      `kube-bench: sampled ${chosen.length} of ${workers.length} worker nodes: ${chosen.map((n) => n.name).join(', ')}`,
+    );
   }
   if (workers.length === 0 && !scanCp) problems.push('kube-bench: no node to scan');
   const targets: PlannedTarget[] = [];
   if (scanCp) for (const n of cps) targets.push({ node: n.name, role: 'control-plane' });
   chosen.forEach((n, i) => {
     // cluster-wide policy checks run once: with the control plane, else on the first worker
-    targets.push({ node: n.name, role: 'worker', targets: !scanCp && i === 0 ? ['node', 'policies'] : ['node'] });
+    targets.push({
+      node: n.name,
+      role: 'worker',
+      targets: !scanCp && i === 0 ? ['node', 'policies'] : ['node'],
+    });
   });
   return { targets, controlPlaneScanned: scanCp, notes, problems };
 }
@@ -232,7 +269,10 @@ export interface KubeBenchJobsResult {
 }
 
 /** Plans and runs the kube-bench Jobs (at most `parallelism` at once). */
-export async function runKubeBenchJobs(api: JobApi, opts: KubeBenchJobsOptions): Promise<KubeBenchJobsResult> {
+export async function runKubeBenchJobs(
+  api: JobApi,
+  opts: KubeBenchJobsOptions,
+): Promise<KubeBenchJobsResult> {
   const nodes = await api.listNodes(opts.signal);
   const plan = planKubeBench(nodes, opts);
   for (const n of plan.notes) opts.log.info(n);
@@ -256,7 +296,12 @@ export async function runKubeBenchJobs(api: JobApi, opts: KubeBenchJobsOptions):
 /** Runs the Kubescape CLI Job. */
 export async function runKubescapeJob(
   api: JobApi,
-  opts: RunOptions & { runId: string; template: JobTemplate; image?: string | undefined; serviceAccount?: string | undefined },
+  opts: RunOptions & {
+    runId: string;
+    template: JobTemplate;
+    image?: string | undefined;
+    serviceAccount?: string | undefined;
+  },
 ): Promise<JobOutcome> {
   const body = kubescapeJob(opts.template, {
     name: `kubeproof-ks-${opts.runId}`,
@@ -276,7 +321,8 @@ export interface ExistingRef {
 
 /** `name`, `namespace/name`, or a label selector (`app=kube-bench`, `app in (a,b)`, `!x`). */
 export function parseJobRef(ref: string, defaultNamespace: string): ExistingRef {
-  if (/[=!]|\sin\s|\snotin\s/.test(ref) || !/^[a-z0-9.-]+(\/[a-z0-9.-]+)?$/.test(ref)) return { namespace: defaultNamespace, selector: ref };
+  if (/[=!]|\sin\s|\snotin\s/.test(ref) || !/^[a-z0-9.-]+(\/[a-z0-9.-]+)?$/.test(ref))
+    return { namespace: defaultNamespace, selector: ref };
   const [a, b] = ref.split('/');
   return b === undefined ? { namespace: defaultNamespace, name: a! } : { namespace: a!, name: b };
 }
@@ -305,13 +351,19 @@ export async function readExistingJobs(
         ? [await api.readJob(r.namespace, r.name)].filter((j) => j !== undefined)
         : await api.listJobs(r.namespace, r.selector!);
       if (jobs.length === 0) {
-        problems.push(`--kube-bench-job ${ref}: no Job ${r.name ? `named "${r.name}"` : `matches "${r.selector}"`} in namespace "${r.namespace}"`);
+        problems.push(
+          `--kube-bench-job ${ref}: no Job ${r.name ? `named "${r.name}"` : `matches "${r.selector}"`} in namespace "${r.namespace}"`,
+        );
         continue;
       }
       for (const job of [...jobs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        const pods = (await api.listPods(r.namespace, `job-name=${job.name}`)).filter((p) => p.phase === 'Succeeded');
+        const pods = (await api.listPods(r.namespace, `job-name=${job.name}`)).filter(
+          (p) => p.phase === 'Succeeded',
+        );
         if (pods.length === 0) {
-          problems.push(`--kube-bench-job ${ref}: Job ${r.namespace}/${job.name} has no succeeded pod (still running, failed or cleaned up)`);
+          problems.push(
+            `--kube-bench-job ${ref}: Job ${r.namespace}/${job.name} has no succeeded pod (still running, failed or cleaned up)`,
+          );
           continue;
         }
         const seen = new Set<string>();

@@ -52,7 +52,12 @@ export function podLogPath(namespace: string, pod: string): string {
 function logInput(namespace: string, pod: string, node: string, log: string): KubeBenchInput {
   const p = podLogPath(namespace, pod);
   const bytes = new TextEncoder().encode(extractJson(log));
-  return { spec: `${node}=${p}`, raw: { path: p, bytes, sha256: sha256Hex(bytes) }, node, nodeSource: 'explicit' };
+  return {
+    spec: `${node}=${p}`,
+    raw: { path: p, bytes, sha256: sha256Hex(bytes) },
+    node,
+    nodeSource: 'explicit',
+  };
 }
 
 export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Source<KubeBenchJobsRaw> {
@@ -66,7 +71,8 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
       const notes: string[] = [];
       const problems: string[] = [];
       let outcomes: JobOutcome[] = [];
-      if (cfg.inputs.kubeBench.length > 0) inputs.push(...(await readInputs(cfg.inputs.kubeBench, deps.reader ?? fsReader)).inputs);
+      if (cfg.inputs.kubeBench.length > 0)
+        inputs.push(...(await readInputs(cfg.inputs.kubeBench, deps.reader ?? fsReader)).inputs);
       if (deps.runJobs && cfg.jobs.kubeBench.enabled) {
         const template = await loadJobTemplate(cfg.jobs.kubeBench.template ?? DEFAULT_TEMPLATES.kubeBench);
         let progress: Progress | undefined;
@@ -78,7 +84,9 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
           log: deps.log,
           ...(deps.clock ? { clock: deps.clock } : {}),
           onPlan: (plan) => {
-            progress = (deps.progress ?? ((n) => createProgress({ total: n, label: 'kube-bench Jobs', log: deps.log })))(plan.targets.length);
+            progress = (
+              deps.progress ?? ((n) => createProgress({ total: n, label: 'kube-bench Jobs', log: deps.log }))
+            )(plan.targets.length);
           },
           onDone: (o) => progress?.tick(`${o.node ?? o.job} ${o.status}`),
           runId: deps.runId,
@@ -99,14 +107,19 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
             const input = logInput(o.namespace, o.pod, o.node!, o.log);
             inputs.push(input);
             fromCluster.push('raw' in input ? input.raw.path : '');
-          } else problems.push(`kube-bench Job ${o.job} on ${o.role} node ${o.node ?? '?'}: ${o.message ?? o.status}`);
+          } else
+            problems.push(
+              `kube-bench Job ${o.job} on ${o.role} node ${o.node ?? '?'}: ${o.message ?? o.status}`,
+            );
         }
         const cp = outcomes.filter((o) => o.role === 'control-plane').length;
         const leftover = outcomes.filter((o) => !o.cleanedUp).map((o) => o.job);
         notes.push(
           `kube-bench ran as Jobs in namespace ${deps.namespace} on ${outcomes.length} node(s) (${cp} control-plane, ` +
             `${outcomes.length - cp} worker); ${outcomes.filter((o) => o.status === 'ok').length} produced output; ` +
-            (leftover.length === 0 ? 'every Job was deleted afterwards' : `could not delete ${leftover.join(', ')} (their TTL removes them)`),
+            (leftover.length === 0
+              ? 'every Job was deleted afterwards'
+              : `could not delete ${leftover.join(', ')} (their TTL removes them)`),
         );
       }
       if (cfg.jobs.kubeBench.existing.length > 0) {
@@ -115,7 +128,9 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
           const input = logInput(o.namespace, o.pod, o.node, o.log);
           inputs.push(input);
           fromCluster.push('raw' in input ? input.raw.path : '');
-          notes.push(`kube-bench output of node ${o.node} read from Job ${o.namespace}/${o.job} (pod ${o.pod}), run outside kubeproof`);
+          notes.push(
+            `kube-bench output of node ${o.node} read from Job ${o.namespace}/${o.job} (pod ${o.pod}), run outside kubeproof`,
+          );
         }
         problems.push(...ex.problems);
       }
@@ -135,8 +150,15 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
         out = normalizeKubeBench(raw.kb, ctx);
       } catch (err) {
         // unusable pod logs are a collection failure (exit 3), not a bad input given by the user (exit 2)
-        if (err instanceof InputError && raw.kb.inputs.every((i) => raw.fromCluster.includes('raw' in i ? i.raw.path : i.path))) {
-          throw new SourceError('kube-bench-jobs', `${err.message}${problemText ? `; ${problemText}` : ''}`, err.hint);
+        if (
+          err instanceof InputError &&
+          raw.kb.inputs.every((i) => raw.fromCluster.includes('raw' in i ? i.raw.path : i.path))
+        ) {
+          throw new SourceError(
+            'kube-bench-jobs',
+            `${err.message}${problemText ? `; ${problemText}` : ''}`,
+            err.hint,
+          );
         }
         throw err;
       }
@@ -144,7 +166,10 @@ export function kubeBenchJobsSource(cfg: Config, deps: KubeBenchJobsDeps): Sourc
       if (raw.problems.length > 0) {
         const prior = out.partialError;
         out.partialError = {
-          code: prior?.code === 'input' && raw.fromCluster.length < raw.kb.inputs.length ? 'input' : 'kube-bench-jobs',
+          code:
+            prior?.code === 'input' && raw.fromCluster.length < raw.kb.inputs.length
+              ? 'input'
+              : 'kube-bench-jobs',
           message: [prior?.message, problemText].filter(Boolean).join('; '),
           hint: prior?.hint ?? 'see docs/deploy.md, "How the kube-bench Jobs work"',
         };

@@ -38,13 +38,18 @@ function isObj(v: unknown): v is Obj {
 /** Validates a template's text: a batch/v1 Job with at least one container. Errors name the file and field. */
 export function parseJobTemplate(file: string, text: string): JobTemplate {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (doc.errors.length > 0)
+    throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   const job: unknown = doc.toJS();
   const fail = (path: string, msg: string): never => {
-    throw new ConfigError(`${file}: ${path}: ${msg}`, 'a Job template is a batch/v1 Job manifest; start from deploy/base/jobs/');
+    throw new ConfigError(
+      `${file}: ${path}: ${msg}`,
+      'a Job template is a batch/v1 Job manifest; start from deploy/base/jobs/',
+    );
   };
   if (!isObj(job)) return fail('(root)', 'expected a Job manifest');
-  if (job['apiVersion'] !== 'batch/v1') fail('apiVersion', `expected batch/v1, got ${JSON.stringify(job['apiVersion'])}`);
+  if (job['apiVersion'] !== 'batch/v1')
+    fail('apiVersion', `expected batch/v1, got ${JSON.stringify(job['apiVersion'])}`);
   if (job['kind'] !== 'Job') fail('kind', `expected Job, got ${JSON.stringify(job['kind'])}`);
   const spec = job['spec'];
   if (!isObj(spec)) return fail('spec', 'expected a mapping');
@@ -55,8 +60,12 @@ export function parseJobTemplate(file: string, text: string): JobTemplate {
     return fail('spec.template.spec.containers', 'expected at least one container');
   }
   const c0 = containers[0];
-  if (typeof c0['image'] !== 'string' || c0['image'] === '') fail('spec.template.spec.containers[0].image', 'required');
-  if (c0['args'] !== undefined && !(Array.isArray(c0['args']) && c0['args'].every((a) => typeof a === 'string'))) {
+  if (typeof c0['image'] !== 'string' || c0['image'] === '')
+    fail('spec.template.spec.containers[0].image', 'required');
+  if (
+    c0['args'] !== undefined &&
+    !(Array.isArray(c0['args']) && c0['args'].every((a) => typeof a === 'string'))
+  ) {
     fail('spec.template.spec.containers[0].args', 'expected a list of strings');
   }
   return { file, job };
@@ -67,7 +76,10 @@ export async function loadJobTemplate(file: string): Promise<JobTemplate> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read the Job template (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check jobs.kubeBench.template / jobs.kubescape.template');
+    throw new ConfigError(
+      `${file}: cannot read the Job template (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      'check jobs.kubeBench.template / jobs.kubescape.template',
+    );
   }
   return parseJobTemplate(file, text);
 }
@@ -80,12 +92,27 @@ interface Common {
 }
 
 /** Copies the template and stamps name, namespace and labels on the Job and its pod template. */
-function stamp(t: JobTemplate, p: Common, role: TargetRole, app: string): { job: Obj; pod: Obj; container: Obj } {
+function stamp(
+  t: JobTemplate,
+  p: Common,
+  role: TargetRole,
+  app: string,
+): { job: Obj; pod: Obj; container: Obj } {
   const job = structuredClone(t.job);
-  const labels = { [LABELS.managedBy]: 'kubeproof', [LABELS.name]: app, [LABELS.run]: p.runId, [LABELS.role]: role };
+  const labels = {
+    [LABELS.managedBy]: 'kubeproof',
+    [LABELS.name]: app,
+    [LABELS.run]: p.runId,
+    [LABELS.role]: role,
+  };
   const meta = isObj(job['metadata']) ? job['metadata'] : {};
   delete meta['generateName'];
-  job['metadata'] = { ...meta, name: p.name, namespace: p.namespace, labels: { ...(isObj(meta['labels']) ? meta['labels'] : {}), ...labels } };
+  job['metadata'] = {
+    ...meta,
+    name: p.name,
+    namespace: p.namespace,
+    labels: { ...(isObj(meta['labels']) ? meta['labels'] : {}), ...labels },
+  };
   const spec = job['spec'] as Obj;
   const tpl = spec['template'] as Obj;
   const tmeta = isObj(tpl['metadata']) ? tpl['metadata'] : {};
@@ -122,7 +149,10 @@ export interface KubeBenchJobParams extends Common {
 /** The kube-bench Job for one node: pinned to it with a required node affinity on metadata.name. */
 export function kubeBenchJob(t: JobTemplate, p: KubeBenchJobParams): Obj {
   const { job, pod, container } = stamp(t, p, p.role, 'kube-bench');
-  (job['metadata'] as Obj)['annotations'] = { ...((job['metadata'] as Obj)['annotations'] as Obj | undefined), [NODE_ANNOTATION]: p.node };
+  (job['metadata'] as Obj)['annotations'] = {
+    ...((job['metadata'] as Obj)['annotations'] as Obj | undefined),
+    [NODE_ANNOTATION]: p.node,
+  };
   delete pod['nodeName'];
   delete pod['nodeSelector'];
   pod['affinity'] = {

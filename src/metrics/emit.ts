@@ -43,12 +43,16 @@ export async function emitMetrics(
       deps.log.debug(`metrics written to ${cfg.file}`);
     } catch (err) {
       out.file = 'failed';
-      deps.log.warn(`metrics: cannot write ${cfg.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      deps.log.warn(
+        `metrics: cannot write ${cfg.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (cfg.pushgateway) {
     try {
-      const { url, authorization } = splitCredentials(pushUrl(cfg.pushgateway, cfg.job, model?.cluster.name ?? 'unknown'));
+      const { url, authorization } = splitCredentials(
+        pushUrl(cfg.pushgateway, cfg.job, model?.cluster.name ?? 'unknown'),
+      );
       // POST replaces only the metrics it carries: a failed run's push keeps the last-success sample.
       const res = await (deps.fetch ?? fetch)(url, {
         method: 'POST',
@@ -71,7 +75,9 @@ export async function emitMetrics(
 /** Pushgateway grouping URL: /metrics/job/<job>/cluster/<cluster>, values base64url-encoded when needed. */
 export function pushUrl(base: string, job: string, cluster: string): string {
   const seg = (name: string, v: string): string =>
-    /^[A-Za-z0-9_.:-]+$/.test(v) ? `${name}/${v}` : `${name}@base64/${Buffer.from(v).toString('base64url') || '='}`;
+    /^[A-Za-z0-9_.:-]+$/.test(v)
+      ? `${name}/${v}`
+      : `${name}@base64/${Buffer.from(v).toString('base64url') || '='}`;
   return `${base.replace(/\/+$/, '')}/metrics/${seg('job', job)}/${seg('cluster', cluster)}`;
 }
 

@@ -51,7 +51,12 @@ export function buildMetrics(model: ReportModel | undefined, run: RunFacts): Met
       type: 'gauge',
       samples: [...model.frameworks]
         .sort((a, b) => a.id.localeCompare(b.id))
-        .flatMap((f) => CONTROL_STATUSES.map((s) => ({ labels: l({ framework: f.id, status: s }), value: f.summary.counts[s] ?? 0 }))),
+        .flatMap((f) =>
+          CONTROL_STATUSES.map((s) => ({
+            labels: l({ framework: f.id, status: s }),
+            value: f.summary.counts[s] ?? 0,
+          })),
+        ),
     });
     const bySource = new Map<string, Map<string, number>>();
     for (const src of model.scope.sources) bySource.set(src, new Map());
@@ -66,7 +71,12 @@ export function buildMetrics(model: ReportModel | undefined, run: RunFacts): Met
       type: 'gauge',
       samples: [...bySource.keys()]
         .sort()
-        .flatMap((src) => FINDING_STATUSES.map((s) => ({ labels: l({ source: src, status: s }), value: bySource.get(src)!.get(s) ?? 0 }))),
+        .flatMap((src) =>
+          FINDING_STATUSES.map((s) => ({
+            labels: l({ source: src, status: s }),
+            value: bySource.get(src)!.get(s) ?? 0,
+          })),
+        ),
     });
     families.push({
       name: 'kubeproof_source_up',
@@ -78,12 +88,32 @@ export function buildMetrics(model: ReportModel | undefined, run: RunFacts): Met
     });
   }
   families.push(
-    { name: 'kubeproof_run_duration_seconds', help: 'Duration of the last run.', type: 'gauge', samples: [{ labels: l(), value: run.durationMs / 1000 }] },
-    { name: 'kubeproof_run_exit_code', help: 'Exit code of the last run (0 ok, 2 bad input, 3 partial, 4 gate).', type: 'gauge', samples: [{ labels: l(), value: run.exitCode }] },
-    { name: 'kubeproof_last_run_timestamp_seconds', help: 'When the last run finished (Unix time).', type: 'gauge', samples: [{ labels: l(), value: seconds(run.finishedAt) }] },
+    {
+      name: 'kubeproof_run_duration_seconds',
+      help: 'Duration of the last run.',
+      type: 'gauge',
+      samples: [{ labels: l(), value: run.durationMs / 1000 }],
+    },
+    {
+      name: 'kubeproof_run_exit_code',
+      help: 'Exit code of the last run (0 ok, 2 bad input, 3 partial, 4 gate).',
+      type: 'gauge',
+      samples: [{ labels: l(), value: run.exitCode }],
+    },
+    {
+      name: 'kubeproof_last_run_timestamp_seconds',
+      help: 'When the last run finished (Unix time).',
+      type: 'gauge',
+      samples: [{ labels: l(), value: seconds(run.finishedAt) }],
+    },
   );
   if (isSuccess(run.exitCode)) {
-    families.push({ name: LAST_SUCCESS, help: 'When the last successful run finished (Unix time).', type: 'gauge', samples: [{ labels: l(), value: seconds(run.finishedAt) }] });
+    families.push({
+      name: LAST_SUCCESS,
+      help: 'When the last successful run finished (Unix time).',
+      type: 'gauge',
+      samples: [{ labels: l(), value: seconds(run.finishedAt) }],
+    });
   }
   return families;
 }

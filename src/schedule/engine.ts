@@ -24,7 +24,10 @@ export function checkTimezone(tz: string): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch {
-    throw new ConfigError(`--timezone: unknown time zone "${tz}"`, 'use an IANA name such as Europe/Berlin or UTC');
+    throw new ConfigError(
+      `--timezone: unknown time zone "${tz}"`,
+      'use an IANA name such as Europe/Berlin or UTC',
+    );
   }
 }
 
@@ -35,7 +38,10 @@ export function nodeCronEngine(log: Logger): CronEngine {
       const v = validateDetailed(expr);
       if (!v.valid) {
         const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-        throw new ConfigError(`--cron: invalid cron expression "${expr}" (${why})`, 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"');
+        throw new ConfigError(
+          `--cron: invalid cron expression "${expr}" (${why})`,
+          'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"',
+        );
       }
       if (timezone) checkTimezone(timezone);
     },

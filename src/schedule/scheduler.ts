@@ -79,7 +79,13 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         aborted: controller.signal.aborted,
       };
       runs.push(summary);
-      const fields = { run: n, exitCode, durationMs: summary.durationMs, aborted: summary.aborted, nextRun: stopping ? null : next() };
+      const fields = {
+        run: n,
+        exitCode,
+        durationMs: summary.durationMs,
+        aborted: summary.aborted,
+        nextRun: stopping ? null : next(),
+      };
       if (exitCode === 0) log.info(`scheduled run ${n} finished`, fields);
       else log.warn(`scheduled run ${n} finished with exit code ${exitCode}`, fields);
       opts.onRunEnd?.(summary);
@@ -93,7 +99,9 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   };
 
   task = opts.engine.start(opts.cron, opts.timezone, fire);
-  log.info(`schedule "${opts.cron}"${opts.timezone ? ` (${opts.timezone})` : ''} started`, { nextRun: next() });
+  log.info(`schedule "${opts.cron}"${opts.timezone ? ` (${opts.timezone})` : ''} started`, {
+    nextRun: next(),
+  });
 
   return {
     nextRun: () => (stopping ? null : (task?.nextRun() ?? null)),
@@ -107,7 +115,9 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         log.info('schedule stopped; no run was in progress');
         return { aborted: false };
       }
-      log.info(`schedule stopping: waiting up to ${Math.round(graceMs / 1000)} s for run ${counter} to finish`);
+      log.info(
+        `schedule stopping: waiting up to ${Math.round(graceMs / 1000)} s for run ${counter} to finish`,
+      );
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
         inFlight.promise.then(() => true),

@@ -39,7 +39,11 @@ export function createProgress(opts: ProgressOptions): Progress {
     tick(item) {
       count++;
       if (bar) stream.write(`\r\x1b[2K${barLine(opts.label, count, opts.total, stream.columns ?? 80, item)}`);
-      else opts.log.info(`${opts.label}: ${count}/${opts.total}${item ? ` (${item})` : ''}`, { done: count, total: opts.total });
+      else
+        opts.log.info(`${opts.label}: ${count}/${opts.total}${item ? ` (${item})` : ''}`, {
+          done: count,
+          total: opts.total,
+        });
     },
     done() {
       if (ended) return;

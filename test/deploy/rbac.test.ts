@@ -18,7 +18,16 @@ const READ = new Set(['get', 'list', 'watch']);
 
 /** What the live sources read, exactly (docs/deploy.md, "RBAC"). */
 const EXPECTED_CLUSTER_READS: Record<string, string[]> = {
-  '': ['limitranges', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'resourcequotas', 'serviceaccounts', 'services'],
+  '': [
+    'limitranges',
+    'namespaces',
+    'nodes',
+    'pods',
+    'replicationcontrollers',
+    'resourcequotas',
+    'serviceaccounts',
+    'services',
+  ],
   apps: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'],
   batch: ['cronjobs', 'jobs'],
   'networking.k8s.io': ['networkpolicies'],
@@ -121,7 +130,8 @@ test('docs/deploy.md explains every permission the ClusterRole and the Role gran
   const doc = readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
   const rbac = doc.slice(doc.indexOf('## RBAC'));
   for (const [group, resources] of Object.entries(EXPECTED_CLUSTER_READS)) {
-    for (const r of resources) t.true(rbac.includes(`\`${r}\``), `docs/deploy.md does not explain ${group}/${r}`);
+    for (const r of resources)
+      t.true(rbac.includes(`\`${r}\``), `docs/deploy.md does not explain ${group}/${r}`);
   }
   for (const r of ['jobs', 'pods', 'pods/log']) t.true(rbac.includes(`\`${r}\``), r);
   t.true(rbac.includes('deploy/base/clusterrole.yaml'));
@@ -135,5 +145,6 @@ test('every list a live source reads is granted by the ClusterRole (no 403 by de
     ...Object.values(RBAC_RESOURCES),
     { group: '', plural: 'nodes' }, // src/jobs: the nodes kube-bench Jobs run on
   ];
-  for (const r of reads) t.true(granted[r.group]?.includes(r.plural), `${r.group || 'core'}/${r.plural} is read but not granted`);
+  for (const r of reads)
+    t.true(granted[r.group]?.includes(r.plural), `${r.group || 'core'}/${r.plural} is read but not granted`);
 });

@@ -10,10 +10,22 @@ import { DEFAULT_TEMPLATES, kubeBenchJob, kubescapeJob, parseJobTemplate } from 
 
 type Obj = Record<string, any>;
 
-const kbTemplate = parseJobTemplate(DEFAULT_TEMPLATES.kubeBench, readFileSync(DEFAULT_TEMPLATES.kubeBench, 'utf8'));
-const ksTemplate = parseJobTemplate(DEFAULT_TEMPLATES.kubescape, readFileSync(DEFAULT_TEMPLATES.kubescape, 'utf8'));
+const kbTemplate = parseJobTemplate(
+  DEFAULT_TEMPLATES.kubeBench,
+  readFileSync(DEFAULT_TEMPLATES.kubeBench, 'utf8'),
+);
+const ksTemplate = parseJobTemplate(
+  DEFAULT_TEMPLATES.kubescape,
+  readFileSync(DEFAULT_TEMPLATES.kubescape, 'utf8'),
+);
 
-const node = (name: string, over: Partial<NodeInfo> = {}): NodeInfo => ({ name, controlPlane: false, ready: true, unschedulable: false, ...over });
+const node = (name: string, over: Partial<NodeInfo> = {}): NodeInfo => ({
+  name,
+  controlPlane: false,
+  ready: true,
+  unschedulable: false,
+  ...over,
+});
 
 test('kube-bench Job: pinned to its node, labelled for the run, targets and benchmark set, template kept', (t) => {
   const job = kubeBenchJob(kbTemplate, {
@@ -27,14 +39,25 @@ test('kube-bench Job: pinned to its node, labelled for the run, targets and benc
   }) as Obj;
   t.is(job['metadata'].name, 'kubeproof-kb-abcd1234-0');
   t.is(job['metadata'].namespace, 'compliance');
-  t.like(job['metadata'].labels, { 'app.kubernetes.io/managed-by': 'kubeproof', 'kubeproof.dev/run': 'abcd1234', 'kubeproof.dev/role': 'worker' });
+  t.like(job['metadata'].labels, {
+    'app.kubernetes.io/managed-by': 'kubeproof',
+    'kubeproof.dev/run': 'abcd1234',
+    'kubeproof.dev/role': 'worker',
+  });
   t.is(job['metadata'].annotations['kubeproof.dev/node'], 'worker-1');
   const pod = job['spec'].template.spec;
   t.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, [
     { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-1'] }] },
   ]);
   t.like(job['spec'].template.metadata.labels, { 'kubeproof.dev/run': 'abcd1234' });
-  t.deepEqual(pod.containers[0].args, ['run', '--json', '--targets', 'node,policies', '--benchmark', 'eks-1.7.0']);
+  t.deepEqual(pod.containers[0].args, [
+    'run',
+    '--json',
+    '--targets',
+    'node,policies',
+    '--benchmark',
+    'eks-1.7.0',
+  ]);
   t.true(pod.hostPID);
   t.is(pod.restartPolicy, 'Never');
   t.is(pod.tolerations.length, 2);
@@ -44,7 +67,7 @@ test('kube-bench Job: pinned to its node, labelled for the run, targets and benc
   t.is((kbTemplate.job['metadata'] as Obj)['name'], 'kube-bench');
 });
 
-test('kube-bench Job: the template\'s own --targets/--benchmark are replaced; the image can be overridden', (t) => {
+test("kube-bench Job: the template's own --targets/--benchmark are replaced; the image can be overridden", (t) => {
   const custom = parseJobTemplate(
     'custom.yaml',
     `apiVersion: batch/v1
@@ -60,7 +83,14 @@ spec:
           args: [run, --targets=master, --benchmark, cis-1.8, --json]
 `,
   );
-  const job = kubeBenchJob(custom, { name: 'n', namespace: 'ns', runId: 'r', node: 'cp-1', role: 'control-plane', image: 'mirror.example/kb:2' }) as Obj;
+  const job = kubeBenchJob(custom, {
+    name: 'n',
+    namespace: 'ns',
+    runId: 'r',
+    node: 'cp-1',
+    role: 'control-plane',
+    image: 'mirror.example/kb:2',
+  }) as Obj;
   const pod = job['spec'].template.spec;
   t.deepEqual(pod.containers[0].args, ['run', '--json']);
   t.is(pod.containers[0].image, 'mirror.example/kb:2');
@@ -69,25 +99,51 @@ spec:
 });
 
 test('Kubescape Job: one per run, service account set when given', (t) => {
-  const job = kubescapeJob(ksTemplate, { name: 'kubeproof-ks-r', namespace: 'kp', runId: 'r', serviceAccount: 'scanner' }) as Obj;
+  const job = kubescapeJob(ksTemplate, {
+    name: 'kubeproof-ks-r',
+    namespace: 'kp',
+    runId: 'r',
+    serviceAccount: 'scanner',
+  }) as Obj;
   t.is(job['spec'].template.spec.serviceAccountName, 'scanner');
   t.is(job['metadata'].labels['kubeproof.dev/role'], 'kubescape');
   t.true(job['spec'].template.spec.containers[0].args.includes('json'));
 });
 
 test('templates are validated with the file and field in the message', (t) => {
-  t.throws(() => parseJobTemplate('t.yaml', 'apiVersion: v1\nkind: Pod\n'), { instanceOf: ConfigError, message: 't.yaml: apiVersion: expected batch/v1, got "v1"' });
-  t.throws(() => parseJobTemplate('t.yaml', 'apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: []}}}\n'), {
-    message: 't.yaml: spec.template.spec.containers: expected at least one container',
+  t.throws(() => parseJobTemplate('t.yaml', 'apiVersion: v1\nkind: Pod\n'), {
+    instanceOf: ConfigError,
+    message: 't.yaml: apiVersion: expected batch/v1, got "v1"',
   });
-  t.throws(() => parseJobTemplate('t.yaml', 'apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: [{name: a}]}}}\n'), {
-    message: 't.yaml: spec.template.spec.containers[0].image: required',
-  });
+  t.throws(
+    () =>
+      parseJobTemplate(
+        't.yaml',
+        'apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: []}}}\n',
+      ),
+    {
+      message: 't.yaml: spec.template.spec.containers: expected at least one container',
+    },
+  );
+  t.throws(
+    () =>
+      parseJobTemplate(
+        't.yaml',
+        'apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: [{name: a}]}}}\n',
+      ),
+    {
+      message: 't.yaml: spec.template.spec.containers[0].image: required',
+    },
+  );
   t.throws(() => parseJobTemplate('t.yaml', 'a: [\n'), { message: /^t\.yaml: invalid YAML/ });
 });
 
-test('plan: control-plane nodes are scanned with kube-bench\'s detection, workers with the node target', (t) => {
-  const plan = planKubeBench([node('w-2'), node('cp-1', { controlPlane: true }), node('w-1')], { controlPlane: 'auto', workerNodes: 'all', seed: 's' });
+test("plan: control-plane nodes are scanned with kube-bench's detection, workers with the node target", (t) => {
+  const plan = planKubeBench([node('w-2'), node('cp-1', { controlPlane: true }), node('w-1')], {
+    controlPlane: 'auto',
+    workerNodes: 'all',
+    seed: 's',
+  });
   t.deepEqual(plan.targets, [
     { node: 'cp-1', role: 'control-plane' },
     { node: 'w-1', role: 'worker', targets: ['node'] },
@@ -99,15 +155,29 @@ test('plan: control-plane nodes are scanned with kube-bench\'s detection, worker
 });
 
 test('plan: a managed control plane is said so, and the policy checks run once on a worker', (t) => {
-  const plan = planKubeBench([node('w-2'), node('w-1')], { controlPlane: 'auto', workerNodes: 'all', seed: 's' });
+  const plan = planKubeBench([node('w-2'), node('w-1')], {
+    controlPlane: 'auto',
+    workerNodes: 'all',
+    seed: 's',
+  });
   t.false(plan.controlPlaneScanned);
-  t.deepEqual(plan.targets.map((x) => x.targets), [['node', 'policies'], ['node']]);
+  t.deepEqual(
+    plan.targets.map((x) => x.targets),
+    [['node', 'policies'], ['node']],
+  );
   t.regex(plan.notes[0]!, /no control-plane node is visible \(a managed control plane/);
   t.deepEqual(plan.problems, []);
   const always = planKubeBench([node('w-1')], { controlPlane: 'always', workerNodes: 'all', seed: 's' });
   t.regex(always.problems[0]!, /--kube-bench-control-plane always/);
-  const never = planKubeBench([node('cp', { controlPlane: true }), node('w-1')], { controlPlane: 'never', workerNodes: 'all', seed: 's' });
-  t.deepEqual(never.targets.map((x) => x.node), ['w-1']);
+  const never = planKubeBench([node('cp', { controlPlane: true }), node('w-1')], {
+    controlPlane: 'never',
+    workerNodes: 'all',
+    seed: 's',
+  });
+  t.deepEqual(
+    never.targets.map((x) => x.node),
+    ['w-1'],
+  );
   t.regex(never.notes[0]!, /were not scanned \(--kube-bench-control-plane never\)/);
 });
 
@@ -115,15 +185,24 @@ test('plan: a worker sample is reproducible for a seed and rotates with it; unre
   const nodes = Array.from({ length: 20 }, (_, i) => node(`w-${String(i).padStart(2, '0')}`));
   nodes.push(node('down', { ready: false }), node('cordoned', { unschedulable: true }));
   const a = planKubeBench(nodes, { controlPlane: 'auto', workerNodes: 3, seed: '2026-11-01' });
-  const again = planKubeBench([...nodes].reverse(), { controlPlane: 'auto', workerNodes: 3, seed: '2026-11-01' });
+  const again = planKubeBench([...nodes].reverse(), {
+    controlPlane: 'auto',
+    workerNodes: 3,
+    seed: '2026-11-01',
+  });
   const b = planKubeBench(nodes, { controlPlane: 'auto', workerNodes: 3, seed: '2026-11-02' });
   t.is(a.targets.length, 3);
   t.deepEqual(again.targets, a.targets);
-  t.notDeepEqual(b.targets.map((x) => x.node), a.targets.map((x) => x.node));
+  t.notDeepEqual(
+    b.targets.map((x) => x.node),
+    a.targets.map((x) => x.node),
+  );
   t.true(a.notes.some((n) => n.startsWith('kube-bench: sampled 3 of 20 worker nodes: ')));
   t.true(a.notes.some((n) => n.includes('not Ready or are cordoned: cordoned, down')));
   t.false(a.targets.some((x) => x.node === 'down' || x.node === 'cordoned'));
-  t.deepEqual(planKubeBench([], { controlPlane: 'auto', workerNodes: 'all', seed: 's' }).problems, ['kube-bench: no node to scan']);
+  t.deepEqual(planKubeBench([], { controlPlane: 'auto', workerNodes: 'all', seed: 's' }).problems, [
+    'kube-bench: no node to scan',
+  ]);
 });
 
 test('pod logs: the JSON document is found among stderr lines; pretty JSON spans lines; text passes through', (t) => {

@@ -4,7 +4,12 @@ import { barLine, createProgress } from '../../src/util/progress.ts';
 
 test('a bar is redrawn on a terminal, and fits its width', (t) => {
   const out: string[] = [];
-  const p = createProgress({ total: 4, label: 'kube-bench Jobs', log: memoryLogger(), stream: { isTTY: true, columns: 80, write: (s) => out.push(s) } });
+  const p = createProgress({
+    total: 4,
+    label: 'kube-bench Jobs',
+    log: memoryLogger(),
+    stream: { isTTY: true, columns: 80, write: (s) => out.push(s) },
+  });
   p.tick('worker-1 ok');
   p.tick('worker-2 timeout');
   p.done();
@@ -20,7 +25,12 @@ test('a bar is redrawn on a terminal, and fits its width', (t) => {
 test('without a terminal (JSON logs in the cluster) each step is one structured log line', (t) => {
   const log = memoryLogger();
   const written: string[] = [];
-  const p = createProgress({ total: 2, label: 'kube-bench Jobs', log, stream: { isTTY: false, write: (s) => written.push(s) } });
+  const p = createProgress({
+    total: 2,
+    label: 'kube-bench Jobs',
+    log,
+    stream: { isTTY: false, write: (s) => written.push(s) },
+  });
   p.tick('cp-1 ok');
   p.tick('worker-1 ok');
   p.done();

@@ -12,7 +12,10 @@ import type { KubeApiServer, KubeApiServerOptions } from '../support/kube-api-se
 import { ROOT } from '../support/cli.ts';
 
 export const NODE_JSON = readFileSync(path.join(ROOT, 'test/fixtures/jobs/kube-bench-node.json'), 'utf8');
-export const CP_JSON = readFileSync(path.join(ROOT, 'test/fixtures/jobs/kube-bench-control-plane.json'), 'utf8');
+export const CP_JSON = readFileSync(
+  path.join(ROOT, 'test/fixtures/jobs/kube-bench-control-plane.json'),
+  'utf8',
+);
 
 /** kube-bench prints its JSON on one line; glog warnings go to stderr, which the pod log interleaves. */
 export function kubeBenchLog(job: KubeObject): string {
@@ -21,23 +24,42 @@ export function kubeBenchLog(job: KubeObject): string {
   return `W1101 02:00:01.000001       1 util.go:293] Unable to find config for etcd\n${doc}\n`;
 }
 
-export function nodeObject(name: string, opts: { controlPlane?: boolean; ready?: boolean } = {}): Record<string, unknown> {
+export function nodeObject(
+  name: string,
+  opts: { controlPlane?: boolean; ready?: boolean } = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(opts.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}) } },
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        ...(opts.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+      },
+    },
     status: { conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }] },
   };
 }
 
 type Ctx = { teardown(fn: () => void | Promise<void>): void };
 
-export async function serve(t: Ctx, opts: KubeApiServerOptions = {}): Promise<{ srv: KubeApiServer; kc: k8s.KubeConfig; api: JobApi }> {
+export async function serve(
+  t: Ctx,
+  opts: KubeApiServerOptions = {},
+): Promise<{ srv: KubeApiServer; kc: k8s.KubeConfig; api: JobApi }> {
   const srv = await startKubeApiServer({ token: 'tok', ...opts });
   t.teardown(() => srv.close());
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: srv.url, caData: Buffer.from(srv.caPem!).toString('base64'), skipTLSVerify: false }],
+    clusters: [
+      {
+        name: 'c',
+        server: srv.url,
+        caData: Buffer.from(srv.caPem!).toString('base64'),
+        skipTLSVerify: false,
+      },
+    ],
     users: [{ name: 'u', token: 'tok' }],
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
@@ -70,5 +92,5 @@ export function spy(api: JobApi): JobApi & { created: Record<string, any>[] } {
       created.push(structuredClone(body));
       return api.createJob(ns, body);
     },
-  };  
+  };
 }

@@ -13,7 +13,14 @@ const AT = '2026-11-01T02:00:00.000Z';
 const FINISHED = new Date('2026-11-01T02:03:20.000Z');
 
 async function report() {
-  return miniReport([kbFinding('1.1.1', 'pass', 'cp-1'), kbFinding('1.2.1', 'fail', 'cp-1'), kbFinding('4.2.1', 'manual', 'w-1')], AT);
+  return miniReport(
+    [
+      kbFinding('1.1.1', 'pass', 'cp-1'),
+      kbFinding('1.2.1', 'fail', 'cp-1'),
+      kbFinding('4.2.1', 'manual', 'w-1'),
+    ],
+    AT,
+  );
 }
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
@@ -28,7 +35,12 @@ test('per-framework control counts by status, findings by source and status, run
   const text = formatMetrics(fams);
   for (const f of model.frameworks) {
     for (const [status, n] of Object.entries(f.summary.counts)) {
-      t.true(text.includes(`kubeproof_controls{cluster="test-cluster",framework="${f.id}",status="${status}"} ${n}\n`), `${f.id} ${status}`);
+      t.true(
+        text.includes(
+          `kubeproof_controls{cluster="test-cluster",framework="${f.id}",status="${status}"} ${n}\n`,
+        ),
+        `${f.id} ${status}`,
+      );
     }
   }
   t.true(text.includes('kubeproof_findings{cluster="test-cluster",source="kube-bench",status="fail"} 1\n'));
@@ -44,15 +56,27 @@ test('per-framework control counts by status, findings by source and status, run
 
 test('a failed run has no last-success sample; the gate (exit 4) still counts as success', async (t) => {
   const model = await report();
-  t.false(buildMetrics(model, { exitCode: 3, durationMs: 1, finishedAt: FINISHED }).some((f) => f.name === LAST_SUCCESS));
-  t.true(buildMetrics(model, { exitCode: 4, durationMs: 1, finishedAt: FINISHED }).some((f) => f.name === LAST_SUCCESS));
-  const noModel = formatMetrics(buildMetrics(undefined, { exitCode: 2, durationMs: 1, finishedAt: FINISHED }));
+  t.false(
+    buildMetrics(model, { exitCode: 3, durationMs: 1, finishedAt: FINISHED }).some(
+      (f) => f.name === LAST_SUCCESS,
+    ),
+  );
+  t.true(
+    buildMetrics(model, { exitCode: 4, durationMs: 1, finishedAt: FINISHED }).some(
+      (f) => f.name === LAST_SUCCESS,
+    ),
+  );
+  const noModel = formatMetrics(
+    buildMetrics(undefined, { exitCode: 2, durationMs: 1, finishedAt: FINISHED }),
+  );
   t.true(noModel.includes('kubeproof_run_exit_code{cluster="unknown"} 2\n'));
   t.false(noModel.includes('kubeproof_controls'));
 });
 
 test('label values are escaped', (t) => {
-  const text = formatMetrics([{ name: 'm', help: 'h', type: 'gauge', samples: [{ labels: { a: 'x"y\\z\nw' }, value: 1 }] }]);
+  const text = formatMetrics([
+    { name: 'm', help: 'h', type: 'gauge', samples: [{ labels: { a: 'x"y\\z\nw' }, value: 1 }] },
+  ]);
   t.true(text.includes('m{a="x\\"y\\\\z\\nw"} 1\n'));
   t.deepEqual(readSample(text, 'm'), { line: 'm{a="x\\"y\\\\z\\nw"} 1', value: 1 });
   t.is(readSample(text, 'mm'), undefined);
@@ -63,9 +87,22 @@ test('textfile: written atomically; a failed run keeps the previous last-success
   const file = path.join(dir, 'kubeproof.prom');
   const log = memoryLogger();
   const model = await report();
-  t.deepEqual(await emitMetrics({ file, job: 'kubeproof' }, model, { exitCode: 0, durationMs: 1000, finishedAt: FINISHED }, { log }), { file: 'written' });
+  t.deepEqual(
+    await emitMetrics(
+      { file, job: 'kubeproof' },
+      model,
+      { exitCode: 0, durationMs: 1000, finishedAt: FINISHED },
+      { log },
+    ),
+    { file: 'written' },
+  );
   const later = new Date(FINISHED.getTime() + 86_400_000);
-  await emitMetrics({ file, job: 'kubeproof' }, model, { exitCode: 3, durationMs: 1000, finishedAt: later }, { log });
+  await emitMetrics(
+    { file, job: 'kubeproof' },
+    model,
+    { exitCode: 3, durationMs: 1000, finishedAt: later },
+    { log },
+  );
   const text = readFileSync(file, 'utf8');
   t.is(readSample(text, LAST_SUCCESS)?.value, FINISHED.getTime() / 1000);
   t.is(readSample(text, 'kubeproof_last_run_timestamp_seconds')?.value, later.getTime() / 1000);
@@ -77,7 +114,12 @@ test('textfile: an unwritable path is a warning, not an exception', async (t) =>
   const dir = tempDir(t);
   writeFileSync(path.join(dir, 'not-a-dir'), 'x');
   const log = memoryLogger();
-  const r = await emitMetrics({ file: path.join(dir, 'not-a-dir', 'k.prom'), job: 'kubeproof' }, undefined, { exitCode: 1, durationMs: 1, finishedAt: FINISHED }, { log });
+  const r = await emitMetrics(
+    { file: path.join(dir, 'not-a-dir', 'k.prom'), job: 'kubeproof' },
+    undefined,
+    { exitCode: 1, durationMs: 1, finishedAt: FINISHED },
+    { log },
+  );
   t.deepEqual(r, { file: 'failed' });
   t.true(log.lines.some((l) => l.includes('"level":"warn"') && l.includes('cannot write')));
 });
@@ -89,7 +131,13 @@ test('Pushgateway: POST to the job/cluster group; failures are warnings with cre
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      got.push({ method: req.method!, url: req.url!, body, type: String(req.headers['content-type']), auth: String(req.headers.authorization) });
+      got.push({
+        method: req.method!,
+        url: req.url!,
+        body,
+        type: String(req.headers['content-type']),
+        auth: String(req.headers.authorization),
+      });
       res.writeHead(status).end();
     });
   });
@@ -98,20 +146,39 @@ test('Pushgateway: POST to the job/cluster group; failures are warnings with cre
   const base = `http://user:s3cret@127.0.0.1:${(srv.address() as AddressInfo).port}/`;
   const log = memoryLogger();
   const model = await report();
-  t.deepEqual(await emitMetrics({ pushgateway: base, job: 'kubeproof' }, model, { exitCode: 0, durationMs: 10, finishedAt: FINISHED }, { log }), { pushgateway: 'pushed' });
+  t.deepEqual(
+    await emitMetrics(
+      { pushgateway: base, job: 'kubeproof' },
+      model,
+      { exitCode: 0, durationMs: 10, finishedAt: FINISHED },
+      { log },
+    ),
+    { pushgateway: 'pushed' },
+  );
   t.is(got[0]!.method, 'POST');
   t.is(got[0]!.url, '/metrics/job/kubeproof/cluster/test-cluster');
   t.regex(got[0]!.type, /^text\/plain; version=0\.0\.4/);
   t.is(got[0]!.auth, `Basic ${Buffer.from('user:s3cret').toString('base64')}`);
   t.true(got[0]!.body.includes('kubeproof_controls{'));
   status = 500;
-  t.deepEqual(await emitMetrics({ pushgateway: base, job: 'kubeproof' }, model, { exitCode: 0, durationMs: 10, finishedAt: FINISHED }, { log }), { pushgateway: 'failed' });
+  t.deepEqual(
+    await emitMetrics(
+      { pushgateway: base, job: 'kubeproof' },
+      model,
+      { exitCode: 0, durationMs: 10, finishedAt: FINISHED },
+      { log },
+    ),
+    { pushgateway: 'failed' },
+  );
   const warn = log.lines.find((l) => l.includes('push to'))!;
   t.true(warn.includes('HTTP 500'));
   t.false(warn.includes('s3cret'));
 });
 
 test('Pushgateway grouping URL encodes label values that are not path-safe', (t) => {
-  t.is(pushUrl('http://pg:9091', 'kubeproof', 'prod/eu 1'), `http://pg:9091/metrics/job/kubeproof/cluster@base64/${Buffer.from('prod/eu 1').toString('base64url')}`);
+  t.is(
+    pushUrl('http://pg:9091', 'kubeproof', 'prod/eu 1'),
+    `http://pg:9091/metrics/job/kubeproof/cluster@base64/${Buffer.from('prod/eu 1').toString('base64url')}`,
+  );
   t.is(pushUrl('http://pg:9091///', 'kp', 'a.b'), 'http://pg:9091/metrics/job/kp/cluster/a.b');
 });

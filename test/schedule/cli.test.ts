@@ -12,12 +12,27 @@ test('runs on schedule, logs each run with the next run time, stops cleanly on S
   const dir = mkdtempSync(path.join(tmpdir(), 'kubeproof-schedule-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KUBEPROOF_') && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('KUBEPROOF_') && k !== 'NODE_OPTIONS') env[k] = v;
   const child = spawn(
     BIN,
     [
-      'schedule', '--cron', '* * * * * *', '--timezone', 'UTC', '--no-cluster', '--kube-bench', `worker-1=${FIXTURE}`,
-      '--format', 'json', '--out', path.join(dir, 'out'), '--log-format', 'json', '--metrics-file', path.join(dir, 'kubeproof.prom'),
+      'schedule',
+      '--cron',
+      '* * * * * *',
+      '--timezone',
+      'UTC',
+      '--no-cluster',
+      '--kube-bench',
+      `worker-1=${FIXTURE}`,
+      '--format',
+      'json',
+      '--out',
+      path.join(dir, 'out'),
+      '--log-format',
+      'json',
+      '--metrics-file',
+      path.join(dir, 'kubeproof.prom'),
     ],
     { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -41,9 +56,15 @@ test('runs on schedule, logs each run with the next run time, stops cleanly on S
   const end = lines.find((l) => l['msg'] === 'scheduled run 1 finished')!;
   t.is(end['exitCode'], 0);
   t.true(typeof end['durationMs'] === 'number');
-  t.true(end['nextRun'] === null || (typeof end['nextRun'] === 'string' && !Number.isNaN(Date.parse(end['nextRun']))));
+  t.true(
+    end['nextRun'] === null ||
+      (typeof end['nextRun'] === 'string' && !Number.isNaN(Date.parse(end['nextRun']))),
+  );
   t.true(lines.some((l) => l['msg'] === 'SIGTERM received: stopping the schedule'));
   t.true(lines.some((l) => String(l['msg']).startsWith('schedule stopped')));
   t.true(existsSync(path.join(dir, 'out', 'report.json')));
-  t.regex(readFileSync(path.join(dir, 'kubeproof.prom'), 'utf8'), /kubeproof_last_success_timestamp_seconds\{cluster="[^"]+"\} \d+/);
+  t.regex(
+    readFileSync(path.join(dir, 'kubeproof.prom'), 'utf8'),
+    /kubeproof_last_success_timestamp_seconds\{cluster="[^"]+"\} \d+/,
+  );
 });

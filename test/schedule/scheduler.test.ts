@@ -21,7 +21,8 @@ function fakes(start = '2026-11-01T00:00:00.000Z') {
       fire = f;
       return {
         // the next 02:00 after "now", enough for the log lines
-        nextRun: () => (stopped ? null : new Date(Math.floor(t / 86_400_000) * 86_400_000 + 86_400_000 + 7_200_000)),
+        nextRun: () =>
+          stopped ? null : new Date(Math.floor(t / 86_400_000) * 86_400_000 + 86_400_000 + 7_200_000),
         stop: () => void (stopped = true),
       };
     },
@@ -48,19 +49,34 @@ test('each run is logged when it starts and ends, with exit code, duration and t
   const { clock, engine } = fakes();
   const log = memoryLogger();
   const r = controllableRun();
-  const s = startScheduler({ cron: '0 2 * * *', timezone: 'Europe/Berlin', run: r.run, engine, log, now: clock.now });
+  const s = startScheduler({
+    cron: '0 2 * * *',
+    timezone: 'Europe/Berlin',
+    run: r.run,
+    engine,
+    log,
+    now: clock.now,
+  });
   const first = engine.tick();
   t.true(s.busy());
   clock.advance(90_000);
   r.calls[0]!.finish(0);
   await first;
   t.false(s.busy());
-  t.deepEqual(s.runs, [{ run: 1, exitCode: 0, startedAt: '2026-11-01T00:00:00.000Z', durationMs: 90_000, aborted: false }]);
+  t.deepEqual(s.runs, [
+    { run: 1, exitCode: 0, startedAt: '2026-11-01T00:00:00.000Z', durationMs: 90_000, aborted: false },
+  ]);
   const lines = parsed(log.lines);
   t.is(lines[0]!['msg'], 'schedule "0 2 * * *" (Europe/Berlin) started');
   t.is(lines[0]!['nextRun'], '2026-11-02T02:00:00.000Z');
   const end = lines.find((l) => l['msg'] === 'scheduled run 1 finished')!;
-  t.like(end, { run: 1, exitCode: 0, durationMs: 90_000, nextRun: '2026-11-02T02:00:00.000Z', level: 'info' });
+  t.like(end, {
+    run: 1,
+    exitCode: 0,
+    durationMs: 90_000,
+    nextRun: '2026-11-02T02:00:00.000Z',
+    level: 'info',
+  });
 });
 
 test('never two runs at once: a tick during a run is skipped and logged', async (t) => {
@@ -79,8 +95,18 @@ test('never two runs at once: a tick during a run is skipped and logged', async 
   t.is(r.calls.length, 2);
   r.calls[1]!.finish(0);
   await second;
-  t.deepEqual(s.runs.map((x) => [x.run, x.exitCode]), [[1, 3], [2, 0]]);
-  t.true(parsed(log.lines).some((l) => l['msg'] === 'scheduled run 1 finished with exit code 3' && l['level'] === 'warn'));
+  t.deepEqual(
+    s.runs.map((x) => [x.run, x.exitCode]),
+    [
+      [1, 3],
+      [2, 0],
+    ],
+  );
+  t.true(
+    parsed(log.lines).some(
+      (l) => l['msg'] === 'scheduled run 1 finished with exit code 3' && l['level'] === 'warn',
+    ),
+  );
 });
 
 test('stop while idle: resolves at once and no run starts afterwards', async (t) => {
@@ -133,15 +159,30 @@ test('a crashing run is exit code 1 and the schedule goes on', async (t) => {
   });
   await engine.tick();
   await engine.tick();
-  t.deepEqual(s.runs.map((x) => x.exitCode), [1, 0]);
-  t.true(parsed(log.lines).some((l) => l['msg'] === 'scheduled run 1 crashed: boom' && l['level'] === 'error'));
+  t.deepEqual(
+    s.runs.map((x) => x.exitCode),
+    [1, 0],
+  );
+  t.true(
+    parsed(log.lines).some((l) => l['msg'] === 'scheduled run 1 crashed: boom' && l['level'] === 'error'),
+  );
 });
 
 test('an invalid expression is refused before anything is scheduled', (t) => {
   const { clock, engine } = fakes();
-  t.throws(() => startScheduler({ cron: 'bad', run: () => Promise.resolve(0), engine, log: memoryLogger(), now: clock.now }), {
-    instanceOf: ConfigError,
-  });
+  t.throws(
+    () =>
+      startScheduler({
+        cron: 'bad',
+        run: () => Promise.resolve(0),
+        engine,
+        log: memoryLogger(),
+        now: clock.now,
+      }),
+    {
+      instanceOf: ConfigError,
+    },
+  );
   t.false(engine.started());
 });
 
@@ -168,21 +209,35 @@ test('scheduleCommand: SIGTERM stops cleanly with exit 0; a second signal exits 
 });
 
 test('scheduleCommand: --cron is required', async (t) => {
-  await t.throwsAsync(scheduleCommand({}, { engine: fakes().engine, signals: new EventEmitter(), log: memoryLogger() }), {
-    message: /--cron is required/,
-  });
+  await t.throwsAsync(
+    scheduleCommand({}, { engine: fakes().engine, signals: new EventEmitter(), log: memoryLogger() }),
+    {
+      message: /--cron is required/,
+    },
+  );
 });
 
 test('node-cron engine: validates expressions and time zones, computes the next run in the time zone', (t) => {
   const engine = nodeCronEngine(memoryLogger());
-  t.throws(() => engine.check('61 2 * * *', undefined), { instanceOf: ConfigError, message: /--cron: invalid cron expression "61 2 \* \* \*"/ });
-  t.throws(() => engine.check('0 2 * * *', 'Mars/Olympus'), { instanceOf: ConfigError, message: /unknown time zone "Mars\/Olympus"/ });
+  t.throws(() => engine.check('61 2 * * *', undefined), {
+    instanceOf: ConfigError,
+    message: /--cron: invalid cron expression "61 2 \* \* \*"/,
+  });
+  t.throws(() => engine.check('0 2 * * *', 'Mars/Olympus'), {
+    instanceOf: ConfigError,
+    message: /unknown time zone "Mars\/Olympus"/,
+  });
   t.notThrows(() => engine.check('0 2 * * *', 'Europe/Berlin'));
   const task = engine.start('0 2 * * *', 'Europe/Berlin', () => Promise.resolve());
   const next = task.nextRun();
   task.stop();
   t.truthy(next);
-  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hour12: false }).format(next!);
+  const berlin = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Berlin',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(next!);
   t.is(berlin, '02:00');
   t.true(next!.getTime() > Date.now());
   t.true(next!.getTime() - Date.now() <= 25 * 3_600_000);
