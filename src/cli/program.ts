@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { diffCommand } from './diff.ts';
 import { renderCommand } from './render.ts';
 import { scanCommand } from './scan.ts';
+import { DEFAULT_GRACE_SECONDS, scheduleCommand } from './schedule.ts';
 import { validateCommand } from './validate.ts';
 import { verifyCommand } from './verify.ts';
 import { fleetCommand } from './fleet.ts';
@@ -35,7 +36,8 @@ Examples:
   kubeproof scan --demo                                   # built-in demo, no cluster needed
   kubeproof scan --no-cluster --kube-bench kb.json --format json,html,pdf
   kubeproof render kubeproof-report/report.json --format pdf --frameworks pci
-  kubeproof validate --config kubeproof.yaml`,
+  kubeproof validate --config kubeproof.yaml
+  kubeproof schedule --cron "0 2 * * *" --timezone Europe/Berlin --config kubeproof.yaml`,
     );
 
   const setExit = (code: number): void => {
@@ -49,6 +51,14 @@ Examples:
     .option('--demo', 'scan the built-in demo inputs (no cluster needed)');
   addOptions(scan, 'scan');
   scan.action(async (opts: Record<string, unknown>) => setExit(await scanCommand(opts)));
+
+  const schedule = program
+    .command('schedule')
+    .description('run scans on a cron schedule outside Kubernetes: never two at once; SIGTERM stops cleanly')
+    .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)')
+    .option('--grace-period <seconds>', `on SIGTERM, wait this long for a run in progress before aborting it (default ${DEFAULT_GRACE_SECONDS})`);
+  addOptions(schedule, 'schedule');
+  schedule.action(async (opts: Record<string, unknown>) => setExit(await scheduleCommand(opts)));
 
   const render = program
     .command('render')

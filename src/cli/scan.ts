@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { sealStep } from '../bundle/index.ts';
 import { historySteps } from '../history/index.ts';
 import { loadMappings } from '../mapping/load.ts';
+import { emitMetrics } from '../metrics/emit.ts';
 import type { BundleRef, ReportModel } from '../model/types.ts';
 import { runScan } from '../run.ts';
 import { correlateSources, createSources } from '../sources/registry.ts';
@@ -17,7 +18,14 @@ import { deliverer, renderFormats, writeLocal } from './outputs.ts';
 /** Demo inputs shipped with kubeproof (written for it; see demo/README.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
 
-export async function scanCommand(opts: Record<string, unknown>): Promise<number> {
+/** What `kubeproof schedule` passes to each scan it starts. */
+export interface ScanExtras {
+  /** Aborts the run (SIGTERM during a scheduled run): sources stop and clean up, the report is still written. */
+  signal?: AbortSignal;
+}
+
+export async function scanCommand(opts: Record<string, unknown>, extras: ScanExtras = {}): Promise<number> {
+  const t0 = performance.now();
   const flags = flagsToConfig(opts);
   if (opts['demo']) applyDemo(flags);
   const cfg = await loadConfig({
@@ -45,12 +53,15 @@ export async function scanCommand(opts: Record<string, unknown>): Promise<number
     correlate: correlateSources,
     ...historySteps(log),
     seal: sealStep(log),
+    ...(extras.signal ? { signal: extras.signal } : {}),
   });
   printSummary(result.model, cfg, result.artifacts.map((a) => a.filename), result.bundle);
   for (const p of result.problems) {
     process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n`);
     if (p.hint) process.stderr.write(`  hint: ${p.hint}\n`);
   }
+  const durationMs = Math.round(performance.now() - t0);
+  await emitMetrics(cfg.metrics, result.model, { exitCode: result.exitCode, durationMs, finishedAt: now() }, { log });
   return result.exitCode;
 }
 

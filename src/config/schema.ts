@@ -32,6 +32,39 @@ const isoDateTime = z
     return d.toISOString();
   });
 
+const seconds = z.coerce.number().int().positive();
+
+/** Scanner Jobs run by `kubeproof scan` in the cluster (src/jobs/). */
+export const jobsConfigSchema = z.strictObject({
+  /** Namespace of the Jobs (default: kubeproof's own, from the service account). */
+  namespace: nonEmpty.optional(),
+  /** Service account of the Kubescape Job (default: the template's). */
+  serviceAccount: nonEmpty.optional(),
+  timeoutSeconds: seconds.default(600),
+  /** Jobs created and awaited at the same time. */
+  parallelism: z.coerce.number().int().min(1).max(50).default(5),
+  kubeBench: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      controlPlane: z.enum(['auto', 'always', 'never']).default('auto'),
+      workerNodes: z.union([z.literal('all'), z.coerce.number().int().nonnegative()]).default('all'),
+      benchmark: nonEmpty.optional(),
+      /** Job template (YAML); default: deploy/base/jobs/kube-bench-job.yaml shipped with kubeproof. */
+      template: nonEmpty.optional(),
+      image: nonEmpty.optional(),
+      /** Results of kube-bench Jobs run by other means: Job names or label selectors. */
+      existing: z.array(nonEmpty).default([]),
+    })
+    .prefault({}),
+  kubescape: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      template: nonEmpty.optional(),
+      image: nonEmpty.optional(),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z
   .strictObject({
     clusterName: nonEmpty.optional(),
@@ -57,8 +90,19 @@ export const configSchema = z
         context: nonEmpty.optional(),
         requestTimeoutSeconds: z.number().positive().default(30),
         pageSize: z.number().int().positive().max(5000).default(500),
+        inCluster: z.boolean().default(false),
       })
-      .default({ enabled: true, requestTimeoutSeconds: 30, pageSize: 500 }),
+      .prefault({}),
+    jobs: jobsConfigSchema.prefault({}),
+    metrics: z
+      .strictObject({
+        file: nonEmpty.optional(),
+        pushgateway: z.url({ protocol: /^https?$/ }).optional(),
+        /** Pushgateway grouping: the job label. */
+        job: nonEmpty.default('kubeproof'),
+      })
+      .prefault({}),
+    schedule: z.strictObject({ cron: nonEmpty.optional(), timezone: nonEmpty.optional() }).default({}),
     period: z.strictObject({ since: isoDateTime.optional(), until: isoDateTime.optional() }).default({}),
     notApplicable: z.array(z.strictObject({ control: nonEmpty, reason: nonEmpty })).default([]),
     waivers: z.array(nonEmpty).default([]),

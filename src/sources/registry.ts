@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { clusterJobSetup } from '../jobs/index.ts';
 import { openCluster } from '../kube/open.ts';
 import type { ClusterReader } from '../kube/types.ts';
 import type { ClusterInfo, Evidence, Finding, SourceId } from '../model/types.ts';
@@ -33,7 +34,12 @@ function erase<R>(s: Source<R>): Source<unknown> {
 export async function createSources(cfg: Config, deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
-  if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
+  // In the cluster, kube-bench runs as Jobs (src/jobs/); that source also reads --kube-bench files.
+  const jobs = clusterJobSetup(cfg, deps);
+  if (jobs) {
+    sources.push(...jobs.sources);
+    notes.push(...jobs.notes);
+  } else if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
   if (cfg.inputs.kubescape.length > 0) sources.push(erase(kubescapeSource(cfg.inputs.kubescape)));
   if (cfg.inputs.auditLog.length > 0) sources.push(erase(auditLogSource(cfg.inputs.auditLog)));
 
@@ -43,6 +49,7 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     reader = openCluster({
       ...(cfg.cluster.kubeconfig ? { kubeconfig: cfg.cluster.kubeconfig } : {}),
       ...(cfg.cluster.context ? { context: cfg.cluster.context } : {}),
+      ...(cfg.cluster.inCluster ? { inCluster: true } : {}),
       timeoutMs: cfg.cluster.requestTimeoutSeconds * 1000,
       log: deps.log,
       userAgent: `kubeproof/${TOOL_VERSION}`,
@@ -56,7 +63,7 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
     // The Kubescape operator's latest configuration scans, when installed; result files given with
     // --kubescape take precedence (one kubescape source per run).
-    if (cfg.inputs.kubescape.length === 0 && id.source !== 'snapshot') {
+    if (cfg.inputs.kubescape.length === 0 && !cfg.jobs.kubescape.enabled && id.source !== 'snapshot') {
       sources.push(erase(kubescapeOperatorSource(list, (r) => reader.resourceAvailable(r))));
     }
     let serverVersion: string | undefined;
