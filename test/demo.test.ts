@@ -66,3 +66,15 @@ test('demo: every source ran and the planted secrets never reach the report', (t
   t.true(model.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
   t.true(model.findings.some((f) => f.ruleId === 'audit.cluster-admin-grants' && f.status === 'fail'));
 });
+
+test('demo HTML: the run notes (how each kube-bench input was identified) are in the report', async (t) => {
+  const { mkdtemp, readFile: rf, rm: rmr } = await import('node:fs/promises');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-demo-html-'));
+  t.teardown(() => rmr(dir, { recursive: true, force: true }));
+  const r = await runCli(['scan', '--demo', '--format', 'json,html', '--out', dir]);
+  t.is(r.code, 0, r.stderr);
+  const html = await rf(path.join(dir, 'report.html'), 'utf8');
+  t.regex(html, /Run notes/);
+  t.regex(html, /inferred cis-1\.10 from the other inputs of this run/);
+  t.false(html.includes('demo-planted-value-never-shown'));
+});
