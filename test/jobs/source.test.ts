@@ -141,7 +141,7 @@ test("in-cluster mode: the flag, or a pod's service account without kubeconfig; 
   t.is(jobNamespace(configSchema.parse({}), path.join(sa, 'missing')), 'kubeproof');
 });
 
-test('clusterJobSetup: nothing outside the cluster; in it, one kube-bench source (files included) and honest notes', async (t) => {
+test('clusterJobSetup: nothing outside the cluster; in it, the kube-bench source (files included) and the Kubescape Job source', async (t) => {
   const { api } = await serve(t, {});
   const log = memoryLogger();
   t.is(clusterJobSetup(configSchema.parse({}), { log, env: {}, api }), undefined);
@@ -151,9 +151,19 @@ test('clusterJobSetup: nothing outside the cluster; in it, one kube-bench source
     api,
     saDir: saDir(t, 'kp'),
   })!;
-  t.is(setup.sources.length, 1);
-  t.is(setup.sources[0]!.id, 'kube-bench');
-  t.true(setup.notes.some((n) => n.includes('the Kubescape Job was not run')));
+  t.deepEqual(
+    setup.sources.map((s) => s.id),
+    ['kubescape', 'kube-bench'],
+  );
+  const withFiles = clusterJobSetup(
+    cfgOf({ jobs: { kubescape: { enabled: true } }, inputs: { kubescape: ['ks.json'] } }),
+    { log, env: {}, api, saDir: saDir(t, 'kp') },
+  )!;
+  t.deepEqual(
+    withFiles.sources.map((s) => s.id),
+    ['kube-bench'],
+  );
+  t.true(withFiles.notes.some((n) => n.includes('--kubescape-job ignored: Kubescape result files were given')));
   const existingOnly = clusterJobSetup(
     configSchema.parse({ jobs: { kubeBench: { existing: ['app=kube-bench'] } } }),
     { log, env: {}, api },
