@@ -55,7 +55,9 @@ const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 const liveCluster: BenchDef = {
   name: 'live-cluster',
   async run({ quick, log }) {
-    const shape = quick ? { pods: 2_000, namespaces: 40, rbacObjects: 500 } : { pods: 20_000, namespaces: 400, rbacObjects: 5_000 };
+    const shape = quick
+      ? { pods: 2_000, namespaces: 40, rbacObjects: 500 }
+      : { pods: 20_000, namespaces: 400, rbacObjects: 5_000 };
     const r = await benchLiveCluster({ ...shape, repeat: quick ? 1 : 3, log });
     const kubectl = r.kubectl && 'ms' in r.kubectl ? r.kubectl : undefined;
     const peak = Math.max(r.clientMaxRssMiB, r.clientSampledPeakRssMiB);
@@ -65,18 +67,40 @@ const liveCluster: BenchDef = {
         `${int(r.shape.pods)} pods in ${r.shape.namespaces} namespaces, ${int(r.shape.rbacObjects)} RBAC objects; ` +
         `${int(r.objects)} objects, ${f1(r.wireBytes / 1e6)} MB JSON, over loopback TLS (bearer token)`,
       figures: [
-        ['bare listing (baseline)', `${int(r.bare.bestMs)} ms best, ${int(r.bare.medianMs)} ms median of ${r.bare.runsMs.length} (${int(r.bare.items)} items)`],
-        ['collection + analysis + JSON report', `${int(r.full.bestMs)} ms best, ${int(r.full.medianMs)} ms median of ${r.full.runsMs.length}`],
-        ['findings', `${int(r.full.findings)} (${Object.entries(r.full.findingsBySource).map(([k, v]) => `${k} ${int(v)}`).join(', ')}); report.json ${f1(r.full.reportBytes / 1e6)} MB; exit ${r.full.exitCode}`],
+        [
+          'bare listing (baseline)',
+          `${int(r.bare.bestMs)} ms best, ${int(r.bare.medianMs)} ms median of ${r.bare.runsMs.length} (${int(r.bare.items)} items)`,
+        ],
+        [
+          'collection + analysis + JSON report',
+          `${int(r.full.bestMs)} ms best, ${int(r.full.medianMs)} ms median of ${r.full.runsMs.length}`,
+        ],
+        [
+          'findings',
+          `${int(r.full.findings)} (${Object.entries(r.full.findingsBySource)
+            .map(([k, v]) => `${k} ${int(v)}`)
+            .join(', ')}); report.json ${f1(r.full.reportBytes / 1e6)} MB; exit ${r.full.exitCode}`,
+        ],
         [
           'full path phases (best run)',
           `list ${int(r.full.phases.listMs)}, analyze ${int(r.full.phases.analyzeMs)}, assess+build ${int(r.full.phases.assessBuildMs)}, ` +
             `render ${int(r.full.phases.renderMs)}, write ${int(r.full.phases.writeMs)}, other ${int(r.full.phases.otherMs)} ms`,
         ],
-        ['client peak RSS', `${int(r.clientMaxRssMiB)} MiB maxRSS (kernel), ${int(r.clientSampledPeakRssMiB)} MiB sampled every 20 ms from /proc`],
-        ['in-process RSS samples', `base ${int(r.baseRssMiB)} MiB (mappings loaded), bare ${int(r.bare.sampledPeakRssMiB)} MiB, full ${int(r.full.sampledPeakRssMiB)} MiB`],
+        [
+          'client peak RSS',
+          `${int(r.clientMaxRssMiB)} MiB maxRSS (kernel), ${int(r.clientSampledPeakRssMiB)} MiB sampled every 20 ms from /proc`,
+        ],
+        [
+          'in-process RSS samples',
+          `base ${int(r.baseRssMiB)} MiB (mappings loaded), bare ${int(r.bare.sampledPeakRssMiB)} MiB, full ${int(r.full.sampledPeakRssMiB)} MiB`,
+        ],
         ...(kubectl
-          ? ([['kubectl get -o json', `${int(kubectl.ms)} ms, maxRSS ${int(kubectl.maxRssMiB)} MiB, ${int(kubectl.items)} items (${kubectl.version})`]] as [string, string][])
+          ? ([
+              [
+                'kubectl get -o json',
+                `${int(kubectl.ms)} ms, maxRSS ${int(kubectl.maxRssMiB)} MiB, ${int(kubectl.items)} items (${kubectl.version})`,
+              ],
+            ] as [string, string][])
           : []),
       ],
       ratios: [
@@ -87,10 +111,7 @@ const liveCluster: BenchDef = {
         { text: 'analysis adds at most 20% over bare listing (ratio <= 1.20)', met: r.ratio <= 1.2 },
         { text: 'client peak RSS <= 512 MiB', met: peak <= 512 },
       ],
-      notes: [
-        r.processes,
-        ...(r.kubectl && 'skipped' in r.kubectl ? [`kubectl: ${r.kubectl.skipped}`] : []),
-      ],
+      notes: [r.processes, ...(r.kubectl && 'skipped' in r.kubectl ? [`kubectl: ${r.kubectl.skipped}`] : [])],
       raw: r,
     };
   },
@@ -113,7 +134,10 @@ const pipeline: BenchDef = {
       ],
       ratios: [`${int(r.ratio)}x vs a bare loop grouping the findings by rule key`],
       goals: [
-        { text: 'assess + buildReport of 20,000 findings under 1 s (kubeproof budget, not from the issue)', met: r.totalMs < 1000 * (r.findings / 20_000) },
+        {
+          text: 'assess + buildReport of 20,000 findings under 1 s (kubeproof budget, not from the issue)',
+          met: r.totalMs < 1000 * (r.findings / 20_000),
+        },
       ],
       notes: [],
       raw: r,
@@ -131,10 +155,15 @@ const kubeList: BenchDef = {
       data: `${int(r.pods)} minimal pods, one list of ${r.pages} pages of ${r.pageSize}, loopback TLS, server in-process`,
       figures: [
         ['wall time', `${int(r.ms)} ms (${int(r.podsPerSecond)} pods/s)`],
-        ['RSS', `${f1(r.rssBaseMb)} MB after the server was loaded, ${f1(r.rssPeakMb)} MB peak (server included)`],
+        [
+          'RSS',
+          `${f1(r.rssBaseMb)} MB after the server was loaded, ${f1(r.rssPeakMb)} MB peak (server included)`,
+        ],
         ['heap used after', `${f1(r.heapUsedAfterMb)} MB`],
       ],
-      ratios: ['none: the raw client throughput on minimal pods (live-cluster uses the same client as its baseline)'],
+      ratios: [
+        'none: the raw client throughput on minimal pods (live-cluster uses the same client as its baseline)',
+      ],
       goals: [],
       notes: ['server and client share the process: RSS includes the server'],
       raw: r,
@@ -153,15 +182,22 @@ const pdf: BenchDef = {
       figures: [
         ['wall time', `${f1(r.seconds)} s`],
         ['output', `${r.pages} pages, ${f1(r.bytes / 1e6)} MB`],
-        ['peak RSS', `node ${int(r.peakNodeRssMiB)} MiB + Chromium tree ${int(r.peakChromiumRssMiB)} MiB = ${int(r.peakTotalRssMiB)} MiB`],
+        [
+          'peak RSS',
+          `node ${int(r.peakNodeRssMiB)} MiB + Chromium tree ${int(r.peakChromiumRssMiB)} MiB = ${int(r.peakTotalRssMiB)} MiB`,
+        ],
         ['peak PSS (node + Chromium tree)', `${int(r.peakTotalPssMiB)} MiB`],
       ],
-      ratios: [`${f2(r.seconds / 60)}x of the 60 s budget; ${f2(r.peakTotalPssMiB / 1024)}x of the 1 GiB budget (PSS)`],
+      ratios: [
+        `${f2(r.seconds / 60)}x of the 60 s budget; ${f2(r.peakTotalPssMiB / 1024)}x of the 1 GiB budget (PSS)`,
+      ],
       goals: [
         { text: 'under 60 s', met: r.seconds < 60 },
         { text: 'under 1 GiB (node + Chromium, PSS)', met: r.peakTotalPssMiB < 1024 },
       ],
-      notes: ['memory sampled from /proc every 250 ms; RSS sums count pages shared between Chromium processes several times, PSS does not'],
+      notes: [
+        'memory sampled from /proc every 250 ms; RSS sums count pages shared between Chromium processes several times, PSS does not',
+      ],
       raw: r,
     };
   },
@@ -169,10 +205,22 @@ const pdf: BenchDef = {
 
 /** The audit-log bench's exports used here (bench/audit-log.ts, when present). */
 interface AuditLogModule {
-  benchAuditLog(opts: { size?: number; repeat?: number; skipJq?: boolean; log?: (l: string) => void }): Promise<{
+  benchAuditLog(opts: {
+    size?: number;
+    repeat?: number;
+    skipJq?: boolean;
+    log?: (l: string) => void;
+  }): Promise<{
     bytes: number;
     lines: number;
-    results: { name: string; seconds: number; cpuSeconds: number; runs: number; mbPerSecond: number; maxRssMiB: number }[];
+    results: {
+      name: string;
+      seconds: number;
+      cpuSeconds: number;
+      runs: number;
+      mbPerSecond: number;
+      maxRssMiB: number;
+    }[];
     ratios: { vsJq?: number; cpuVsJq?: number; vsBare: number; cpuVsBare: number };
   }>;
 }
@@ -196,7 +244,9 @@ const auditLog: BenchDef = {
       ]),
       ratios: [
         `${f2(r.ratios.vsBare)}x throughput vs bare readline + JSON.parse loop (${f2(r.ratios.cpuVsBare)}x CPU)`,
-        ...(r.ratios.vsJq !== undefined ? [`${f1(r.ratios.vsJq)}x throughput vs jq (${f1(r.ratios.cpuVsJq!)}x CPU)`] : []),
+        ...(r.ratios.vsJq !== undefined
+          ? [`${f1(r.ratios.vsJq)}x throughput vs jq (${f1(r.ratios.cpuVsJq!)}x CPU)`]
+          : []),
       ],
       goals: [
         { text: '>= 1.5x the bare Node loop', met: r.ratios.vsBare >= 1.5 },
@@ -236,7 +286,11 @@ export function parseArgs(argv: string[]): IndexArgs {
       return v;
     };
     if (a === '--quick') out.quick = true;
-    else if (a === '--only' || a.startsWith('--only=')) out.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--only' || a.startsWith('--only='))
+      out.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--json' || a.startsWith('--json=')) out.json = value();
     else if (a === '--help' || a === '-h') throw new Error('usage');
     else throw new Error(`unknown argument ${a}`);
@@ -252,7 +306,10 @@ export function machineInfo(): Record<string, string | number> {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    loadAverage: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -286,9 +343,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const selected = args.only ? benches.filter((b) => args.only!.includes(b.name)) : benches;
   const machine = machineInfo();
-  console.log(`kubeproof benchmarks${args.quick ? ' (--quick: reduced sizes, goals are stated for the full sizes)' : ''}`);
+  console.log(
+    `kubeproof benchmarks${args.quick ? ' (--quick: reduced sizes, goals are stated for the full sizes)' : ''}`,
+  );
   for (const [k, v] of Object.entries(machine)) console.log(`  ${k.padEnd(12)} ${v}`);
-  if (!existsSync(AUDIT_LOG_FILE)) console.log('  (bench/audit-log.ts not present: the audit-log bench is skipped)');
+  if (!existsSync(AUDIT_LOG_FILE))
+    console.log('  (bench/audit-log.ts not present: the audit-log bench is skipped)');
   const results: { name: string; ok: boolean; seconds: number; block?: BenchBlock; error?: string }[] = [];
   for (const b of selected) {
     console.log('');
@@ -309,7 +369,13 @@ async function main(argv: string[]): Promise<number> {
   for (const r of results) {
     const goals = r.block?.goals ?? [];
     const missed = goals.filter((g) => !g.met).length;
-    const verdict = !r.ok ? 'CRASHED' : goals.length === 0 ? 'no goal (reference figures)' : missed ? `MISS ${missed}/${goals.length} goals` : `PASS ${goals.length}/${goals.length} goals`;
+    const verdict = !r.ok
+      ? 'CRASHED'
+      : goals.length === 0
+        ? 'no goal (reference figures)'
+        : missed
+          ? `MISS ${missed}/${goals.length} goals`
+          : `PASS ${goals.length}/${goals.length} goals`;
     console.log(`  ${r.name.padEnd(14)} ${verdict}`);
   }
   if (args.json) {
@@ -321,7 +387,16 @@ async function main(argv: string[]): Promise<number> {
         name: r.name,
         ok: r.ok,
         seconds: Math.round(r.seconds * 10) / 10,
-        ...(r.block ? { data: r.block.data, figures: Object.fromEntries(r.block.figures), ratios: r.block.ratios, goals: r.block.goals, notes: r.block.notes, raw: r.block.raw } : {}),
+        ...(r.block
+          ? {
+              data: r.block.data,
+              figures: Object.fromEntries(r.block.figures),
+              ratios: r.block.ratios,
+              goals: r.block.goals,
+              notes: r.block.notes,
+              raw: r.block.raw,
+            }
+          : {}),
         ...(r.error ? { error: r.error } : {}),
       })),
     };

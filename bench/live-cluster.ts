@@ -75,7 +75,14 @@ export interface LiveClusterResult {
     exitCode: number;
     findingsBySource: Record<string, number>;
     /** Where the best full run's time went (ms): list = sources' read(), analyze = their normalize(). */
-    phases: { listMs: number; analyzeMs: number; assessBuildMs: number; renderMs: number; writeMs: number; otherMs: number };
+    phases: {
+      listMs: number;
+      analyzeMs: number;
+      assessBuildMs: number;
+      renderMs: number;
+      writeMs: number;
+      otherMs: number;
+    };
   };
   /** Client RSS after loading the mappings and before the first listing. */
   baseRssMiB: number;
@@ -104,7 +111,10 @@ function rng(seed: number): () => number {
 
 const hex = (r: () => number, n: number): string => {
   let s = '';
-  while (s.length < n) s += Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(r() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 };
 
@@ -122,13 +132,34 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
   const r = rng(seed);
   const out: KubeObject[] = [];
   const ts = '2026-10-01T08:00:00Z';
-  const nsNames = Array.from({ length: shape.namespaces }, (_, i) => `${TEAMS[i % TEAMS.length]}-${String(i).padStart(3, '0')}`);
+  const nsNames = Array.from(
+    { length: shape.namespaces },
+    (_, i) => `${TEAMS[i % TEAMS.length]}-${String(i).padStart(3, '0')}`,
+  );
   for (const [i, ns] of nsNames.entries()) {
-    const labels: Record<string, string> = { 'kubernetes.io/metadata.name': ns, team: TEAMS[i % TEAMS.length]! };
+    const labels: Record<string, string> = {
+      'kubernetes.io/metadata.name': ns,
+      team: TEAMS[i % TEAMS.length]!,
+    };
     if (i % 5 !== 0) labels['pod-security.kubernetes.io/enforce'] = i % 3 === 0 ? 'baseline' : 'restricted';
-    out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels, creationTimestamp: ts }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
-    out.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns, creationTimestamp: ts } });
-    out.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: ns, creationTimestamp: ts }, automountServiceAccountToken: i % 2 === 0 });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels, creationTimestamp: ts },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: ns, creationTimestamp: ts },
+    });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'app', namespace: ns, creationTimestamp: ts },
+      automountServiceAccountToken: i % 2 === 0,
+    });
     if (i % 4 !== 3) {
       out.push({
         apiVersion: 'networking.k8s.io/v1',
@@ -143,13 +174,38 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
         spec: {
           podSelector: { matchLabels: { 'app.kubernetes.io/part-of': ns } },
           policyTypes: ['Ingress'],
-          ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+          ingress: [
+            {
+              from: [
+                { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+              ],
+              ports: [{ protocol: 'TCP', port: 8080 }],
+            },
+          ],
         },
       });
     }
     if (i % 3 === 0) {
-      out.push({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults', namespace: ns }, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } }] } });
-      out.push({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota', namespace: ns }, spec: { hard: { 'requests.cpu': '40', 'requests.memory': '80Gi', pods: '200' } } });
+      out.push({
+        apiVersion: 'v1',
+        kind: 'LimitRange',
+        metadata: { name: 'defaults', namespace: ns },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              default: { cpu: '500m', memory: '512Mi' },
+              defaultRequest: { cpu: '100m', memory: '128Mi' },
+            },
+          ],
+        },
+      });
+      out.push({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'quota', namespace: ns },
+        spec: { hard: { 'requests.cpu': '40', 'requests.memory': '80Gi', pods: '200' } },
+      });
     }
   }
 
@@ -164,10 +220,19 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
     const rsUid = `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-8${hex(r, 3)}-${hex(r, 12)}`;
     const hash = hex(r, 10);
     const rsName = `${app}-${hash}`;
-    const labels = { app, 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': ns, 'pod-template-hash': hash };
+    const labels = {
+      app,
+      'app.kubernetes.io/name': app,
+      'app.kubernetes.io/part-of': ns,
+      'pod-template-hash': hash,
+    };
     const risky = r();
     const image =
-      risky < 0.1 ? `registry.example.com/${ns}/${app}:latest` : risky < 0.6 ? `registry.example.com/${ns}/${app}:1.${dep % 40}.${dep % 7}` : `registry.example.com/${ns}/${app}@sha256:${hex(r, 64)}`;
+      risky < 0.1
+        ? `registry.example.com/${ns}/${app}:latest`
+        : risky < 0.6
+          ? `registry.example.com/${ns}/${app}:1.${dep % 40}.${dep % 7}`
+          : `registry.example.com/${ns}/${app}@sha256:${hex(r, 64)}`;
     const hardened = risky > 0.25;
     const container: Record<string, unknown> = {
       name: 'app',
@@ -176,20 +241,49 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
       env: [
         { name: 'LOG_LEVEL', value: 'info' },
         { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
-        ...(risky < 0.15 ? [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: `${app}-db`, key: 'password' } } }] : []),
+        ...(risky < 0.15
+          ? [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: `${app}-db`, key: 'password' } } }]
+          : []),
       ],
-      resources: risky < 0.2 ? { requests: { cpu: '100m' } } : { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-      livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
-      readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+      resources:
+        risky < 0.2
+          ? { requests: { cpu: '100m' } }
+          : { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      livenessProbe: {
+        httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      readinessProbe: {
+        httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' },
+        periodSeconds: 5,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
       volumeMounts: [
         { name: 'config', mountPath: '/etc/app', readOnly: true },
-        { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+        {
+          name: 'kube-api-access',
+          mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+          readOnly: true,
+        },
       ],
       terminationMessagePath: '/dev/termination-log',
       terminationMessagePolicy: 'File',
       imagePullPolicy: 'IfNotPresent',
       securityContext: hardened
-        ? { runAsNonRoot: true, runAsUser: 10001, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }
+        ? {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          }
         : risky < 0.03
           ? { privileged: true }
           : { allowPrivilegeEscalation: true },
@@ -199,7 +293,16 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
       containers: [container],
       volumes: [
         { name: 'config', configMap: { name: `${app}-config`, defaultMode: 420 } },
-        { name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
+        {
+          name: 'kube-api-access',
+          projected: {
+            defaultMode: 420,
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        },
         ...(risky < 0.04 ? [{ name: 'host-logs', hostPath: { path: '/var/log', type: 'Directory' } }] : []),
       ],
       restartPolicy: 'Always',
@@ -207,25 +310,97 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
       dnsPolicy: 'ClusterFirst',
       schedulerName: 'default-scheduler',
       tolerations: [
-        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        {
+          key: 'node.kubernetes.io/not-ready',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
       ],
       ...(risky < 0.02 ? { hostNetwork: true } : {}),
-      ...(hardened ? { securityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } } } : { securityContext: {} }),
+      ...(hardened
+        ? {
+            securityContext: {
+              runAsNonRoot: true,
+              fsGroup: 10001,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+          }
+        : { securityContext: {} }),
     };
     out.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: app, namespace: ns, uid: depUid, labels: { app }, annotations: { 'deployment.kubernetes.io/revision': '3' }, generation: 3, creationTimestamp: ts },
-      spec: { replicas, selector: { matchLabels: { app } }, template: { metadata: { labels: { app, 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': ns } }, spec: podSpec }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
-      status: { observedGeneration: 3, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas },
+      metadata: {
+        name: app,
+        namespace: ns,
+        uid: depUid,
+        labels: { app },
+        annotations: { 'deployment.kubernetes.io/revision': '3' },
+        generation: 3,
+        creationTimestamp: ts,
+      },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app } },
+        template: {
+          metadata: { labels: { app, 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': ns } },
+          spec: podSpec,
+        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+      },
+      status: {
+        observedGeneration: 3,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      },
     });
     out.push({
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: { name: rsName, namespace: ns, uid: rsUid, labels, annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/revision': '3' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: app, uid: depUid, controller: true, blockOwnerDeletion: true }], creationTimestamp: ts },
-      spec: { replicas, selector: { matchLabels: { app, 'pod-template-hash': hash } }, template: { metadata: { labels }, spec: podSpec } },
-      status: { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 3 },
+      metadata: {
+        name: rsName,
+        namespace: ns,
+        uid: rsUid,
+        labels,
+        annotations: {
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/revision': '3',
+        },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: app,
+            uid: depUid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        creationTimestamp: ts,
+      },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app, 'pod-template-hash': hash } },
+        template: { metadata: { labels }, spec: podSpec },
+      },
+      status: {
+        replicas,
+        fullyLabeledReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        observedGeneration: 3,
+      },
     });
     for (let k = 0; k < replicas; k++, pods++) {
       const podName = `${rsName}-${hex(r, 5)}`;
@@ -238,13 +413,34 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
           namespace: ns,
           labels,
           annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-10-20T10:00:00Z' },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: rsUid, controller: true, blockOwnerDeletion: true }],
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: rsName,
+              uid: rsUid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
           creationTimestamp: ts,
         },
-        spec: { ...podSpec, nodeName: `worker-${pods % 60}`, priority: 0, enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority' },
+        spec: {
+          ...podSpec,
+          nodeName: `worker-${pods % 60}`,
+          priority: 0,
+          enableServiceLinks: true,
+          preemptionPolicy: 'PreemptLowerPriority',
+        },
         status: {
           phase: 'Running',
-          conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: ts })),
+          conditions: [
+            'PodReadyToStartContainers',
+            'Initialized',
+            'Ready',
+            'ContainersReady',
+            'PodScheduled',
+          ].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: ts })),
           hostIP: `10.0.${pods % 60}.10`,
           podIP: `10.244.${Math.floor(pods / 250) % 256}.${pods % 250}`,
           podIPs: [{ ip: `10.244.${Math.floor(pods / 250) % 256}.${pods % 250}` }],
@@ -279,22 +475,42 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
     const role = `${kind ? 'developer' : 'deployer'}-${n}`;
     const rules = kind
       ? [
-          { apiGroups: ['', 'apps'], resources: ['pods', 'pods/log', 'deployments', 'replicasets', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+          {
+            apiGroups: ['', 'apps'],
+            resources: ['pods', 'pods/log', 'deployments', 'replicasets', 'services', 'configmaps'],
+            verbs: ['get', 'list', 'watch'],
+          },
           ...(i % 7 === 0 ? [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }] : []),
           ...(i % 11 === 0 ? [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] : []),
         ]
       : [
-          { apiGroups: ['apps'], resources: ['deployments'], verbs: i % 13 === 0 ? ['*'] : ['get', 'list', 'create', 'update', 'patch'] },
-          { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
+          {
+            apiGroups: ['apps'],
+            resources: ['deployments'],
+            verbs: i % 13 === 0 ? ['*'] : ['get', 'list', 'create', 'update', 'patch'],
+          },
+          {
+            apiGroups: [''],
+            resources: ['configmaps', 'services'],
+            verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+          },
         ];
-    out.push({ apiVersion: RBAC_API, kind: 'Role', metadata: { name: role, namespace: ns, creationTimestamp: ts }, rules });
+    out.push({
+      apiVersion: RBAC_API,
+      kind: 'Role',
+      metadata: { name: role, namespace: ns, creationTimestamp: ts },
+      rules,
+    });
     out.push({
       apiVersion: RBAC_API,
       kind: 'RoleBinding',
       metadata: { name: `${role}-binding`, namespace: ns, creationTimestamp: ts },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
       subjects: kind
-        ? [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `team-${TEAMS[i % TEAMS.length]}` }, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: `dev${i % 97}@example.com` }]
+        ? [
+            { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `team-${TEAMS[i % TEAMS.length]}` },
+            { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: `dev${i % 97}@example.com` },
+          ]
         : [{ kind: 'ServiceAccount', name: i % 9 === 0 ? 'default' : 'app', namespace: ns }],
     });
     rbac += 2;
@@ -303,15 +519,41 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
     const name = i === 0 ? 'cluster-admin' : `platform:${TEAMS[i % TEAMS.length]}:role-${i}`;
     const rules =
       i === 0
-        ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]
+        ? [
+            { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+            { nonResourceURLs: ['*'], verbs: ['*'] },
+          ]
         : i % 17 === 0
           ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }]
           : [
-              { apiGroups: [''], resources: ['nodes', 'namespaces', 'pods'], verbs: ['get', 'list', 'watch'] },
-              ...(i % 5 === 0 ? [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }] : []),
-              ...(i % 23 === 0 ? [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind', 'escalate'] }] : []),
+              {
+                apiGroups: [''],
+                resources: ['nodes', 'namespaces', 'pods'],
+                verbs: ['get', 'list', 'watch'],
+              },
+              ...(i % 5 === 0
+                ? [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]
+                : []),
+              ...(i % 23 === 0
+                ? [
+                    {
+                      apiGroups: ['rbac.authorization.k8s.io'],
+                      resources: ['clusterroles'],
+                      verbs: ['bind', 'escalate'],
+                    },
+                  ]
+                : []),
             ];
-    out.push({ apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name, labels: { 'kubernetes.io/bootstrapping': i === 0 ? 'rbac-defaults' : 'platform' }, creationTimestamp: ts }, rules });
+    out.push({
+      apiVersion: RBAC_API,
+      kind: 'ClusterRole',
+      metadata: {
+        name,
+        labels: { 'kubernetes.io/bootstrapping': i === 0 ? 'rbac-defaults' : 'platform' },
+        creationTimestamp: ts,
+      },
+      rules,
+    });
     rbac++;
     if (rbac >= shape.rbacObjects) break;
     const subjects =
@@ -324,7 +566,11 @@ export function generateCluster(shape: ClusterShape, seed = 7): KubeObject[] {
       apiVersion: RBAC_API,
       kind: 'ClusterRoleBinding',
       metadata: { name: `${name.replace(/:/g, '-')}-binding`, creationTimestamp: ts },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: i % 29 === 0 ? 'cluster-admin' : name },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: i % 29 === 0 ? 'cluster-admin' : name,
+      },
       subjects,
     });
     rbac++;
@@ -354,7 +600,10 @@ async function serve(shape: ClusterShape): Promise<void> {
   const objects = generateCluster(shape);
   const wireBytes = objects.reduce((s, o) => s + JSON.stringify(o).length, 0);
   const srv = await startKubeApiServer({ tls: true, token: 'bench-token', objects });
-  process.stdout.write(JSON.stringify({ url: srv.url, caPem: srv.caPem, token: srv.token, objects: objects.length, wireBytes }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ url: srv.url, caPem: srv.caPem, token: srv.token, objects: objects.length, wireBytes }) +
+      '\n',
+  );
   // Lives until the parent closes stdin.
   process.stdin.resume();
   process.stdin.on('end', () => void srv.close().then(() => process.exit(0)));
@@ -379,7 +628,11 @@ interface MeasureResult {
  * Runs bare listing and full scan alternately `repeat` times against the kubeconfig's cluster, in this
  * process (a warm-up bare listing first, so neither side pays the JIT and TLS set-up alone).
  */
-export async function measureLive(kubeconfig: string, repeat: number, pageSize = 500): Promise<MeasureResult> {
+export async function measureLive(
+  kubeconfig: string,
+  repeat: number,
+  pageSize = 500,
+): Promise<MeasureResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const mappings = await loadMappings();
   const lists = sourceLists();
@@ -390,15 +643,23 @@ export async function measureLive(kubeconfig: string, repeat: number, pageSize =
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   try {
     const bare = async (): Promise<number> => {
-      const client = createKubeClient(loadKubeConfig({ kubeconfig, env: {} }), { userAgent: `kubeproof/${TOOL_VERSION}` });
+      const client = createKubeClient(loadKubeConfig({ kubeconfig, env: {} }), {
+        userAgent: `kubeproof/${TOOL_VERSION}`,
+      });
       let n = 0;
-      for (const d of lists) for await (const _ of client.listAll(d, { pageSize })) n++;
+      for (const d of lists) for await (const item of client.listAll(d, { pageSize })) if (item.metadata) n++;
       client.close();
       return n;
     };
     const full = async () => {
       const cfg = await loadConfig({
-        flags: { 'cluster.kubeconfig': kubeconfig, 'cluster.pageSize': pageSize, formats: ['json'], out, 'history.previous': 'none' },
+        flags: {
+          'cluster.kubeconfig': kubeconfig,
+          'cluster.pageSize': pageSize,
+          formats: ['json'],
+          out,
+          'history.previous': 'none',
+        },
         env: {},
       });
       const log = createLogger({ level: 'warn' });
@@ -460,7 +721,7 @@ export async function measureLive(kubeconfig: string, repeat: number, pageSize =
       const round = (x: number): number => Math.round(x);
       return {
         findings: r.model.findings.length,
-        reportBytes: report ? Buffer.byteLength(report.body as string) : 0,
+        reportBytes: report ? Buffer.byteLength(report.body) : 0,
         exitCode: r.exitCode,
         bySource,
         phases: {
@@ -469,7 +730,14 @@ export async function measureLive(kubeconfig: string, repeat: number, pageSize =
           assessBuildMs: round(phases.assessBuildMs),
           renderMs: round(phases.renderMs),
           writeMs: round(phases.writeMs),
-          otherMs: round(scanMs - phases.listMs - phases.analyzeMs - phases.assessBuildMs - phases.renderMs - phases.writeMs),
+          otherMs: round(
+            scanMs -
+              phases.listMs -
+              phases.analyzeMs -
+              phases.assessBuildMs -
+              phases.renderMs -
+              phases.writeMs,
+          ),
         },
       };
     };
@@ -539,20 +807,43 @@ function firstLine(child: ChildProcess, what: string): Promise<string> {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (l) => resolve(l));
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before answering: ${stderr.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${what} exited (${code}) before answering: ${stderr.slice(-2000)}`)),
+    );
   });
 }
 
-function kubectlRun(kubeconfig: string, lists: ResourceDescriptor[], pageSize: number): LiveClusterResult['kubectl'] {
+function kubectlRun(
+  kubeconfig: string,
+  lists: ResourceDescriptor[],
+  pageSize: number,
+): LiveClusterResult['kubectl'] {
   const which = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   if (which.error || which.status !== 0) return { skipped: 'kubectl not found' };
-  const version = (JSON.parse(which.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? '?';
+  const version =
+    (JSON.parse(which.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ??
+    '?';
   const names = [...new Set(lists.map((d) => (d.group ? `${d.plural}.${d.group}` : d.plural)))].join(',');
   const t0 = performance.now();
-  const res = spawnSync('/usr/bin/time', ['-v', 'kubectl', '--kubeconfig', kubeconfig, 'get', names, '-A', '-o', 'json', `--chunk-size=${pageSize}`], {
-    encoding: 'utf8',
-    maxBuffer: 1024 * MiB,
-  });
+  const res = spawnSync(
+    '/usr/bin/time',
+    [
+      '-v',
+      'kubectl',
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      names,
+      '-A',
+      '-o',
+      'json',
+      `--chunk-size=${pageSize}`,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1024 * MiB,
+    },
+  );
   const ms = performance.now() - t0;
   if (res.status !== 0) return { skipped: `kubectl failed: ${(res.stderr ?? '').slice(-500)}` };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr);
@@ -562,15 +853,29 @@ function kubectlRun(kubeconfig: string, lists: ResourceDescriptor[], pageSize: n
 
 /** Starts the server child, runs the client child, optionally kubectl; returns the figures. */
 export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<LiveClusterResult> {
-  const shape: ClusterShape = { pods: opts.pods ?? 20_000, namespaces: opts.namespaces ?? 400, rbacObjects: opts.rbacObjects ?? 5_000 };
+  const shape: ClusterShape = {
+    pods: opts.pods ?? 20_000,
+    namespaces: opts.namespaces ?? 400,
+    rbacObjects: opts.rbacObjects ?? 5_000,
+  };
   const repeat = opts.repeat ?? 3;
   const pageSize = opts.pageSize ?? 500;
   const log = opts.log ?? (() => {});
   const dir = mkdtempSync(path.join(tmpdir(), 'kubeproof-bench-live-'));
-  const server = spawn(process.execPath, [SELF, '--serve', JSON.stringify(shape)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [SELF, '--serve', JSON.stringify(shape)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   try {
-    const info = JSON.parse(await firstLine(server, 'API server child')) as { url: string; caPem: string; token: string; objects: number; wireBytes: number };
-    log(`server child pid ${server.pid}: ${info.objects} objects (${(info.wireBytes / 1e6).toFixed(1)} MB JSON) at ${info.url}`);
+    const info = JSON.parse(await firstLine(server, 'API server child')) as {
+      url: string;
+      caPem: string;
+      token: string;
+      objects: number;
+      wireBytes: number;
+    };
+    log(
+      `server child pid ${server.pid}: ${info.objects} objects (${(info.wireBytes / 1e6).toFixed(1)} MB JSON) at ${info.url}`,
+    );
     const kubeconfig = path.join(dir, 'kubeconfig');
     const { stringify } = await import('yaml');
     writeFileSync(
@@ -578,13 +883,25 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'bench', cluster: { server: info.url, 'certificate-authority-data': Buffer.from(info.caPem).toString('base64') } }],
+        clusters: [
+          {
+            name: 'bench',
+            cluster: {
+              server: info.url,
+              'certificate-authority-data': Buffer.from(info.caPem).toString('base64'),
+            },
+          },
+        ],
         users: [{ name: 'bench', user: { token: info.token } }],
         contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench' } }],
         'current-context': 'bench',
       }),
     );
-    const client = spawn(process.execPath, ['--expose-gc', SELF, '--measure', kubeconfig, String(repeat), String(pageSize)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const client = spawn(
+      process.execPath,
+      ['--expose-gc', SELF, '--measure', kubeconfig, String(repeat), String(pageSize)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let sampled = 0;
     const timer = setInterval(() => (sampled = Math.max(sampled, vmRssKiB(client.pid!))), 20);
     let measured: MeasureResult;
@@ -594,7 +911,8 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       clearInterval(timer);
     }
     await new Promise((r) => (client.exitCode !== null ? r(null) : client.once('exit', r)));
-    const kubectl = opts.kubectl === false ? { skipped: 'disabled' } : kubectlRun(kubeconfig, sourceLists(), pageSize);
+    const kubectl =
+      opts.kubectl === false ? { skipped: 'disabled' } : kubectlRun(kubeconfig, sourceLists(), pageSize);
     return {
       shape,
       objects: info.objects,
@@ -606,10 +924,11 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       baseRssMiB: measured.baseRssMiB,
       clientMaxRssMiB: measured.maxRssMiB,
       clientSampledPeakRssMiB: Math.round(sampled / 1024),
-      processes: 'API server in its own child process; bare listing and full path together in a second child (the measured one)',
+      processes:
+        'API server in its own child process; bare listing and full path together in a second child (the measured one)',
     };
   } finally {
-    server.stdin!.end();
+    server.stdin.end();
     server.kill();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,9 +59,15 @@ const SEVERITY_LIST: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
  * N findings over the bundle's mapped rules (90%) and unknown rule ids (10%, which land in `unmapped`),
  * each on its own resource; one evidence record per finding. Deterministic.
  */
-export function syntheticFindings(bundle: MappingBundle, n: number, seed = 11): { findings: Finding[]; evidence: Evidence[]; sources: SourceId[] } {
+export function syntheticFindings(
+  bundle: MappingBundle,
+  n: number,
+  seed = 11,
+): { findings: Finding[]; evidence: Evidence[]; sources: SourceId[] } {
   const r = rng(seed);
-  const rules = [...bundle.rules.values()].filter((e) => e.objectives.length > 0 && ['rbac', 'workloads', 'kube-bench'].includes(e.source));
+  const rules = [...bundle.rules.values()].filter(
+    (e) => e.objectives.length > 0 && ['rbac', 'workloads', 'kube-bench'].includes(e.source),
+  );
   // kube-bench findings come from one benchmark per run, as in a real scan.
   const kbVariant = rules.find((e) => e.source === 'kube-bench')?.variant;
   const pool = rules.filter((e) => e.source !== 'kube-bench' || e.variant === kbVariant);
@@ -74,11 +80,17 @@ export function syntheticFindings(bundle: MappingBundle, n: number, seed = 11): 
     const ruleId = unmapped ? `workloads.future-check-${i % 40}` : e.ruleId;
     const variant = unmapped ? undefined : e.variant;
     const x = r();
-    const status: FindingStatus = x < 0.55 ? 'pass' : x < 0.9 ? 'fail' : x < 0.95 ? 'manual' : x < 0.98 ? 'info' : 'skipped';
+    const status: FindingStatus =
+      x < 0.55 ? 'pass' : x < 0.9 ? 'fail' : x < 0.95 ? 'manual' : x < 0.98 ? 'info' : 'skipped';
     const resource =
       source === 'kube-bench'
         ? { kind: 'Node', name: `worker-${i % 60}`, node: `worker-${i % 60}` }
-        : { kind: source === 'rbac' ? 'ClusterRole' : 'Pod', name: `obj-${i}`, namespace: `team-${i % 400}`, apiVersion: 'v1' };
+        : {
+            kind: source === 'rbac' ? 'ClusterRole' : 'Pod',
+            name: `obj-${i}`,
+            namespace: `team-${i % 400}`,
+            apiVersion: 'v1',
+          };
     const id = stableId('f', source, ruleId, variant, resource.kind, resource.name, resource.namespace);
     const evId = stableId('e', source, `${resource.namespace ?? ''}/${resource.name}`);
     evidence.push({
@@ -87,7 +99,10 @@ export function syntheticFindings(bundle: MappingBundle, n: number, seed = 11): 
       kind: 'api-object',
       collectedAt: '2026-11-20T09:30:00.000Z',
       locator: { apiPath: `/api/v1/namespaces/${resource.namespace ?? ''}/pods/${resource.name}` },
-      excerpt: { metadata: { name: resource.name }, spec: { containers: [{ name: 'app', securityContext: { privileged: false } }] } },
+      excerpt: {
+        metadata: { name: resource.name },
+        spec: { containers: [{ name: 'app', securityContext: { privileged: false } }] },
+      },
     });
     findings.push({
       id,
@@ -103,7 +118,7 @@ export function syntheticFindings(bundle: MappingBundle, n: number, seed = 11): 
       evidenceIds: [evId],
     });
   }
-  const sources = [...new Set(findings.map((f) => f.source))].sort() as SourceId[];
+  const sources = [...new Set(findings.map((f) => f.source))].sort();
   return { findings, evidence, sources };
 }
 
@@ -130,7 +145,9 @@ function coldLoadMs(): number {
   return Number(res.stdout.trim());
 }
 
-export async function benchPipeline(opts: { findings?: number; repeat?: number } = {}): Promise<PipelineResult> {
+export async function benchPipeline(
+  opts: { findings?: number; repeat?: number } = {},
+): Promise<PipelineResult> {
   const n = opts.findings ?? 20_000;
   const repeat = opts.repeat ?? 5;
   const colds = [coldLoadMs(), coldLoadMs(), coldLoadMs()].sort((a, b) => a - b);
@@ -178,7 +195,8 @@ export async function benchPipeline(opts: { findings?: number; repeat?: number }
     bestBuild = Math.min(bestBuild, t2 - t1);
     bestTotal = Math.min(bestTotal, t2 - t0);
     controls = model.frameworks.reduce((s, f) => s + f.controls.length, 0);
-    if (model.findings.length !== n) throw new Error(`pipeline bench: report has ${model.findings.length} findings, expected ${n}`);
+    if (model.findings.length !== n)
+      throw new Error(`pipeline bench: report has ${model.findings.length} findings, expected ${n}`);
   }
   const round = (x: number): number => Math.round(x * 10) / 10;
   return {
@@ -200,5 +218,11 @@ export async function benchPipeline(opts: { findings?: number; repeat?: number }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
   const [findings, repeat] = process.argv.slice(2).map(Number);
-  console.log(JSON.stringify(await benchPipeline({ ...(findings ? { findings } : {}), ...(repeat ? { repeat } : {}) }), null, 2));
+  console.log(
+    JSON.stringify(
+      await benchPipeline({ ...(findings ? { findings } : {}), ...(repeat ? { repeat } : {}) }),
+      null,
+      2,
+    ),
+  );
 }
