@@ -89,7 +89,11 @@ export interface LiveClusterResult {
   kubectl?: { ms: number; maxRssMiB: number; items: number; version: string } | { skipped: string };
   /** full.bestMs / bare.bestMs. */
   ratio: number;
-  /** Kernel high-water mark of the client process over its whole life (bare runs + full runs). */
+  /**
+   * Kernel high-water mark of the client process over its whole life (bare runs + full runs): VmHWM of
+   * /proc/self/status. Not `process.resourceUsage().maxRSS`: on Linux a spawned child's maxRSS starts at
+   * its parent's RSS at fork time (carried across exec), so under a large parent it reports the parent.
+   */
   clientMaxRssMiB: number;
   /** /proc/<client>/status VmRSS sampled every 20 ms by the parent process (not blocked by the client's event loop). */
   clientSampledPeakRssMiB: number;
@@ -611,6 +615,20 @@ async function serve(shape: ClusterShape): Promise<void> {
 
 /* ---------------- client child ---------------- */
 
+/**
+ * This process's peak RSS in KiB: VmHWM (per address space, so it starts afresh at exec), falling back to
+ * maxRSS where /proc is absent (which, on Linux, includes the parent's RSS at fork time).
+ */
+export function ownHighWaterKiB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 const MiB = 1024 * 1024;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -782,7 +800,7 @@ export async function measureLive(
         phases: bestFull!.phases,
       },
       baseRssMiB,
-      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      maxRssMiB: Math.round(ownHighWaterKiB() / 1024),
     };
   } finally {
     clearInterval(sampler);

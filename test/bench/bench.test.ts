@@ -124,5 +124,7 @@ test('live-cluster: server and client in child processes; bare listing reads eve
   t.true(r.full.reportBytes > 0);
   t.true(r.ratio > 0);
   t.true(r.clientMaxRssMiB > 0 && r.clientSampledPeakRssMiB > 0);
+  // VmHWM of the client itself: at least what the client sampled in-process, and not inherited from this process.
+  t.true(r.clientMaxRssMiB >= r.full.sampledPeakRssMiB - 1);
   t.deepEqual(r.kubectl, { skipped: 'disabled' });
 });
