@@ -26,7 +26,7 @@ test('the index lists its benches, audit-log only when bench/audit-log.ts exists
   const names = allBenches().map((b) => b.name);
   t.deepEqual(
     names.filter((n) => n !== 'audit-log'),
-    ['kube-list', 'pipeline', 'live-cluster', 'pdf'],
+    ['live-cluster', 'pdf', 'pipeline', 'kube-list'],
   );
   t.is(names.includes('audit-log'), existsSync(path.join(ROOT, 'bench/audit-log.ts')));
   const m = machineInfo();
