@@ -167,7 +167,9 @@ const kubeList: BenchDef = {
         'none: the raw client throughput on minimal pods (live-cluster uses the same client as its baseline)',
       ],
       goals: [],
-      notes: ['server and client share the process: RSS includes the server'],
+      notes: [
+        'server and client share this process: RSS includes the server and whatever earlier benches left in the heap (reference only)',
+      ],
       raw: r,
     };
   },
