@@ -1,7 +1,7 @@
 /**
  * PDF bench: a 20,000-pod cluster (about 20,000 findings) rendered to report.pdf. Measures wall time and
  * peak memory (node + Chromium and all its descendant processes, RSS and PSS, sampled from /proc every
- * 250 ms). Goals: under 60 s and under 1 GiB. Run: `node bench/pdf.ts [findings]`.
+ * 250 ms). Goals: under 60 s and under 1 GiB. Run: `node bench/pdf.ts [findings] [--json]`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +110,13 @@ export async function benchPdf(findings = 20_000): Promise<PdfBenchResult> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await benchPdf(Number(process.argv[2] ?? 20_000));
+  const args = process.argv.slice(2);
+  const r = await benchPdf(Number(args.find((a) => !a.startsWith('--')) ?? 20_000));
+  if (args.includes('--json')) {
+    // For bench/index.ts, which runs this file in a fresh process so node's RSS is the renderer's alone.
+    process.stdout.write(JSON.stringify(r) + '\n');
+    process.exit(0);
+  }
   console.log(
     `pdf bench: ${r.findings} findings → ${r.pages} pages, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s; ` +
       `peak RSS node ${r.peakNodeRssMiB.toFixed(0)} MiB + chromium ${r.peakChromiumRssMiB.toFixed(0)} MiB ` +
