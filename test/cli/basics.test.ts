@@ -65,3 +65,13 @@ test('render refuses a file that is not a report, naming it', async (t) => {
   t.is(r2.code, 2);
   t.regex(r2.stderr, /missing\.json: cannot read the report \(ENOENT\)/);
 });
+
+test('an unknown framework id is a usage error (exit 2) found before any collection', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = await runCli(['scan', '--no-cluster', '--demo', '--frameworks', 'pci,pcix', '--out', dir]);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /frameworks: unknown framework "pcix"/);
+  t.regex(r.stderr, /known: pci-dss-4\.0\.1/);
+  t.notRegex(r.stderr, /collecting kube-bench/);
+});
