@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.ts';
+import { InputError } from '../errors.ts';
 import { openCluster } from '../kube/open.ts';
 import type { ClusterReader } from '../kube/types.ts';
-import type { ClusterInfo } from '../model/types.ts';
+import type { ClusterInfo, SourceId } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { kubeBenchSource } from './kube-bench/index.ts';
@@ -33,8 +34,18 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   if (cfg.inputs.kubeBench.length > 0) sources.push(erase(kubeBenchSource(cfg.inputs.kubeBench)));
 
   let reader: ClusterReader | undefined;
-  if (cfg.inputs.snapshot.length > 0) reader = openCluster({ snapshot: cfg.inputs.snapshot });
-  else if (cfg.cluster.enabled) {
+  if (cfg.inputs.snapshot.length > 0) {
+    try {
+      reader = openCluster({ snapshot: cfg.inputs.snapshot });
+    } catch (err) {
+      // A bad snapshot file loses only what it feeds: the sources that read the cluster are recorded as
+      // failed with the file's error (exit 2), and every other input is still reported.
+      if (!(err instanceof InputError)) throw err;
+      sources.push(failedSource('rbac', 'Kubernetes RBAC', err), failedSource('workloads', 'Kubernetes workloads', err));
+      notes.push(`could not read the snapshot: ${err.message}`);
+      return { sources, notes };
+    }
+  } else if (cfg.cluster.enabled) {
     reader = openCluster({
       ...(cfg.cluster.kubeconfig ? { kubeconfig: cfg.cluster.kubeconfig } : {}),
       ...(cfg.cluster.context ? { context: cfg.cluster.context } : {}),
@@ -67,4 +78,14 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     );
   }
   return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
+}
+
+/** A source whose input could not be opened: its run fails with that error, so the report says why. */
+function failedSource(id: SourceId, title: string, err: InputError): Source<unknown> {
+  return {
+    id,
+    title,
+    read: () => Promise.reject(err),
+    normalize: () => ({ findings: [], evidence: [], inputs: [], notes: [] }),
+  };
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OPTIONS } from '../../src/config/options.ts';
@@ -74,4 +74,23 @@ test('an unknown framework id is a usage error (exit 2) found before any collect
   t.regex(r.stderr, /frameworks: unknown framework "pcix"/);
   t.regex(r.stderr, /known: pci-dss-4\.0\.1/);
   t.notRegex(r.stderr, /collecting kube-bench/);
+});
+
+test('a bad snapshot file fails only the cluster sources: the other inputs are still reported (exit 2)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snap = path.join(dir, 'cut.json');
+  await writeFile(snap, '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1",');
+  const out = path.join(dir, 'out');
+  const r = await runCli(['scan', '--demo', '--snapshot', snap, '--out', out, '--format', 'json', '--previous', 'none']);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /cut\.json: invalid JSON/);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+    findings: unknown[];
+  };
+  const status = Object.fromEntries(report.runs.map((x) => [x.source, x.status]));
+  t.deepEqual(status, { 'kube-bench': 'ok', rbac: 'failed', workloads: 'failed' });
+  t.regex(report.runs.find((x) => x.source === 'rbac')!.error!.message, /cut\.json/);
+  t.true(report.findings.length > 0);
 });
