@@ -255,6 +255,17 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         explanation: `Every failure (${counts.waived}) is covered by an unexpired waiver; ${counts.pass} passed.`,
       };
     }
+    if (counts.pass > 0 && c.assessment === 'organisational') {
+      // A scan can support an organisational control but never satisfy it: passes leave it manual.
+      return {
+        ...base,
+        status: manualOrAttested(ref),
+        explanation:
+          `${counts.pass} linked automated check result${counts.pass > 1 ? 's' : ''} passed, none failed, but this ` +
+          'control needs organisational evidence (policy, process or records) that no cluster scan can provide.',
+        ...attestation(ref),
+      };
+    }
     if (counts.pass > 0) {
       if (missing.length > 0 || counts.manual > 0 || counts.error > 0) {
         const parts: string[] = [];

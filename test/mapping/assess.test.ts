@@ -122,6 +122,15 @@ test('organisational control whose linked check failed is fail, not manual', (t)
   t.is(c.status, 'fail');
 });
 
+test('organisational control whose linked checks all passed stays manual, never pass', (t) => {
+  const rb: Finding = { ...kb('rbac.cluster-admin-binding', 'pass'), source: 'rbac', id: 'rb1' };
+  delete (rb as Partial<Finding>).ruleVariant;
+  const c = control([rb], [run('rbac')], 'pci-dss-4.0.1/12.1.1');
+  t.is(c.status, 'manual');
+  t.deepEqual(c.findingIds, ['rb1']);
+  t.regex(c.explanation, /1 linked automated check result passed.*needs organisational evidence/);
+});
+
 test('a technical control no objective links is not-assessed and says so', (t) => {
   const c = control([kb('1.2.1', 'pass')], [run('kube-bench')], 'nist-800-53-r5/AC-99');
   t.is(c.status, 'not-assessed');
