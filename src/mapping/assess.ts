@@ -267,9 +267,15 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       };
     }
     if (counts.pass > 0) {
-      if (missing.length > 0 || counts.manual > 0 || counts.error > 0) {
+      // A source that ran only in part (an input unreadable, a list refused) may have missed a failure.
+      const partial = [...new Set(related.filter((f) => f.status === 'pass').map((f) => f.source))]
+        .sort()
+        .map((s) => ranSources.get(s))
+        .filter((r): r is RunRecord => r?.status === 'partial');
+      if (missing.length > 0 || counts.manual > 0 || counts.error > 0 || partial.length > 0) {
         const parts: string[] = [];
         if (missing.length > 0) parts.push(`not run: ${missing.map((m) => `${m.objective.title} (${m.reason})`).join('; ')}`);
+        for (const r of partial) parts.push(`${r.source} ran only in part (${r.error?.message ?? 'see runs'})`);
         if (counts.manual > 0) parts.push(`${counts.manual} check${counts.manual > 1 ? 's' : ''} need manual review`);
         if (counts.error > 0) parts.push(`${counts.error} check${counts.error > 1 ? 's' : ''} could not run`);
         return {

@@ -79,6 +79,12 @@ test('passed checks but another mapped source did not run: incomplete, with the 
   t.deepEqual(c.sources, ['kube-bench', 'rbac']);
 });
 
+test('passes from a source that ran only in part make the control incomplete, naming what was missed', (t) => {
+  const c = control([kb('1.2.1', 'pass')], [run('kube-bench', 'partial', '1 of 2 kube-bench inputs could not be used')], 'nist-800-53-r5/AC-14');
+  t.is(c.status, 'incomplete');
+  t.regex(c.explanation, /kube-bench ran only in part \(1 of 2 kube-bench inputs could not be used\)/);
+});
+
 test('a failed source makes its controls not-assessed with the failure as the reason', (t) => {
   const c = control([], [run('kube-bench'), run('rbac', 'failed', '403 listing clusterroles')], 'nist-800-53-r5/AC-6');
   t.is(c.status, 'not-assessed');
