@@ -116,13 +116,15 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
   const bySeverity = new Map(findings.map((f) => [f.id, f.severity]));
 
   /** Why an objective has no automated result in this run, or undefined if it is not expected to have one. */
-  const missingReason = (objectiveId: string): string | undefined => {
+  const missingReason = (objectiveId: string, reported: Set<SourceId>): string | undefined => {
     const srcs = objectiveSources.get(objectiveId) ?? [];
     const reasons = new Set<string>();
     for (const { source, variant } of srcs) {
       const run = ranSources.get(source);
       if (!run || run.status === 'skipped') reasons.add(`${source} was not run`);
       else if (run.status === 'failed') reasons.add(`${source} failed (${run.error?.message ?? 'see runs'})`);
+      // A source that reported the objective for manual review or as an error is counted as such, not as silent.
+      else if (reported.has(source)) continue;
       else if (variant === undefined || !variantsSeen.has(source) || variantsSeen.get(source)!.has(variant)) {
         reasons.add(`${source} reported no result for it`);
       }
@@ -212,7 +214,7 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         counts[f.status]++;
       }
       if (!automated) {
-        const reason = missingReason(objective.id);
+        const reason = missingReason(objective.id, new Set(fs.filter((f) => f.status !== 'info').map((f) => f.source)));
         if (reason) missing.push({ objective, reason });
       }
     }

@@ -108,6 +108,16 @@ test('a pass next to a manual finding is incomplete, not pass', (t) => {
   t.is(c.status, 'incomplete');
 });
 
+test('a check reported for manual review is not also called "no result" in the explanation', (t) => {
+  // AU-2 is reached by kube-bench (audit log, passed) and rbac (cluster-admin, reported for manual review)
+  const rb: Finding = { ...kb('rbac.cluster-admin-binding', 'manual'), source: 'rbac', id: 'rb1' };
+  delete (rb as Partial<Finding>).ruleVariant;
+  const c = control([kb('1.2.16', 'pass'), rb], [run('kube-bench'), run('rbac')], 'nist-800-53-r5/AU-2');
+  t.is(c.status, 'incomplete');
+  t.regex(c.explanation, /need manual review/);
+  t.notRegex(c.explanation, /reported no result/);
+});
+
 test('checks that could not run (error) leave the control not-assessed', (t) => {
   const c = control([kb('1.2.1', 'error')], [run('kube-bench')], 'nist-800-53-r5/AC-14');
   t.is(c.status, 'not-assessed');
