@@ -13,6 +13,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
+import { sha256Hex } from '../util/hash.ts';
 import { itemKind, resourceForObject, splitApiVersion } from './resources.ts';
 import { scrubSecret } from './secrets.ts';
 import { matchesFields, matchesLabels } from './selector.ts';
@@ -53,14 +54,22 @@ function expand(p: string): string[] {
   return out;
 }
 
+/** One snapshot file as read: its path, the SHA-256 and size of its bytes (as stored, before gunzip). */
+export interface SnapshotFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
 /** Parsed documents of one file: JSON is one document, YAML may hold several. */
-function parseFile(file: string): unknown[] {
+function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     throw new InputError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  onRead({ path: file, sha256: sha256Hex(bytes), bytes: bytes.length });
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);
@@ -111,6 +120,10 @@ export interface SnapshotCount {
 export class SnapshotReader implements ClusterReader {
   readonly notes: string[] = [];
   readonly files: string[] = [];
+  /** Every file read, with its hash: the raw inputs an auditor checks the evidence against. */
+  readonly fileRecords: SnapshotFile[] = [];
+  /** `group/plural/namespace/name` → the file the kept object came from. */
+  private readonly fileOf = new Map<string, string>();
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
   private readonly kinds = new Map<string, string>();
   private duplicates = 0;
@@ -118,7 +131,7 @@ export class SnapshotReader implements ClusterReader {
   /** Adds one file's objects (exported for tests; use loadSnapshot). */
   addFile(file: string): void {
     this.files.push(file);
-    const docs = parseFile(file);
+    const docs = parseFile(file, (f) => this.fileRecords.push(f));
     let skipped = 0;
     docs.forEach((doc, d) => {
       skipped += this.addValue(doc, file, docs.length > 1 ? `document ${d + 1}` : '', undefined);
@@ -171,8 +184,28 @@ export class SnapshotReader implements ClusterReader {
     }
     const okey = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     if (store.has(okey)) this.duplicates++;
-    else store.set(okey, obj);
+    else {
+      store.set(okey, obj);
+      this.fileOf.set(`${rkey}/${okey}`, file);
+    }
     return 0;
+  }
+
+  /**
+   * The snapshot file an object was read from, by its API path (`/api/v1/namespaces/x/pods/y`,
+   * `/apis/rbac.authorization.k8s.io/v1/clusterroles/z`); undefined when the path names no loaded object.
+   */
+  fileFor(apiPath: string): string | undefined {
+    const parts = apiPath.split('/').filter((x) => x !== '');
+    let rest: string[];
+    let group: string;
+    if (parts[0] === 'api') [group, rest] = ['', parts.slice(2)];
+    else if (parts[0] === 'apis' && parts.length > 2) [group, rest] = [parts[1]!, parts.slice(3)];
+    else return undefined;
+    let ns = '';
+    if (rest[0] === 'namespaces' && rest.length === 4) [ns, rest] = [rest[1]!, rest.slice(2)];
+    if (rest.length !== 2) return undefined;
+    return this.fileOf.get(`${group}/${rest[0]}/${ns}/${rest[1]}`);
   }
 
   /** Called once loading is done: records the duplicate count. */

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { openCluster } from '../kube/open.ts';
+import { SnapshotReader } from '../kube/snapshot.ts';
 import type { ClusterReader } from '../kube/types.ts';
 import type { ClusterInfo, SourceId } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
@@ -58,7 +59,8 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   if (reader) {
     const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
       reader.listAll(d, { pageSize: cfg.cluster.pageSize });
-    sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
+    const cluster = [erase(rbacSource(list)), erase(workloadsSource(list))];
+    sources.push(...(reader instanceof SnapshotReader ? cluster.map((c) => fromSnapshot(c, reader)) : cluster));
     const id = reader.identity();
     let serverVersion: string | undefined;
     try {
@@ -87,5 +89,33 @@ function failedSource(id: SourceId, title: string, err: InputError): Source<unkn
     title,
     read: () => Promise.reject(err),
     normalize: () => ({ findings: [], evidence: [], inputs: [], notes: [] }),
+  };
+}
+
+/**
+ * A cluster source reading a snapshot: its run lists the snapshot files with their SHA-256 as inputs and
+ * carries the snapshot's notes (skipped documents, duplicates), and each API object's evidence names the
+ * file it came from with that file's hash, so every claim traces back to the original bytes.
+ */
+function fromSnapshot(source: Source<unknown>, reader: SnapshotReader): Source<unknown> {
+  return {
+    ...source,
+    normalize(raw, ctx) {
+      const out = source.normalize(raw, ctx);
+      const hashes = new Map(reader.fileRecords.map((f) => [f.path, f.sha256]));
+      return {
+        ...out,
+        inputs: [
+          ...out.inputs,
+          ...reader.fileRecords.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, format: 'kubernetes-snapshot' })),
+        ],
+        notes: [...reader.notes, ...out.notes],
+        evidence: out.evidence.map((e) => {
+          const file = e.locator.apiPath && !e.locator.file ? reader.fileFor(e.locator.apiPath) : undefined;
+          const sha256 = file ? hashes.get(file) : undefined;
+          return file && sha256 ? { ...e, locator: { ...e.locator, file }, sha256 } : e;
+        }),
+      };
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import test from 'ava';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -93,4 +94,35 @@ test('a bad snapshot file fails only the cluster sources: the other inputs are s
   t.deepEqual(status, { 'kube-bench': 'ok', rbac: 'failed', workloads: 'failed' });
   t.regex(report.runs.find((x) => x.source === 'rbac')!.error!.message, /cut\.json/);
   t.true(report.findings.length > 0);
+});
+
+test('snapshot evidence traces to the snapshot file and its SHA-256, listed in the run inputs', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snap = path.join(dir, 'pods.json');
+  const body = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] } },
+      { apiVersion: 'v1', kind: 'ConfigMap', data: {} },
+    ],
+  });
+  await writeFile(snap, body);
+  const sha = createHash('sha256').update(body).digest('hex');
+  const out = path.join(dir, 'out');
+  const r = await runCli(['scan', '--snapshot', snap, '--out', out, '--format', 'json', '--previous', 'none']);
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; inputs: { path: string; sha256?: string }[]; notes: string[] }[];
+    evidence: { kind: string; locator: { apiPath?: string; file?: string }; sha256?: string }[];
+  };
+  for (const run of report.runs) {
+    t.deepEqual(run.inputs.filter((i) => i.sha256), [{ path: snap, sha256: sha, bytes: body.length, format: 'kubernetes-snapshot' }]);
+    t.true(run.notes.some((n) => /skipped 1 entry that is not a Kubernetes object/.test(n)), run.notes.join('\n'));
+  }
+  const pod = report.evidence.find((e) => e.locator.apiPath === '/api/v1/namespaces/a/pods/p');
+  t.truthy(pod);
+  t.is(pod!.locator.file, snap);
+  t.is(pod!.sha256, sha);
 });

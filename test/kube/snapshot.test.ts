@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -163,4 +164,17 @@ test('resourceRefFor maps apiVersion/kind to a list-able ref', (t) => {
   });
   t.is(resourceRefFor('example.com/v1', 'NetworkPolicy', true).plural, 'networkpolicies');
   t.is(resourceRefFor('example.com/v1', 'Gateway', true).plural, 'gateways');
+});
+
+test('each file is hashed as read, and an object API path leads back to its file', (t) => {
+  const snap = loadSnapshot([path.join(FIX, 'snapshot')]);
+  const pods = path.join(FIX, 'snapshot/pods-list.json');
+  const rec = snap.fileRecords.find((f) => f.path === pods);
+  t.truthy(rec);
+  t.is(rec!.sha256, createHash('sha256').update(readFileSync(pods)).digest('hex'));
+  t.is(rec!.bytes, readFileSync(pods).length);
+  t.is(snap.fileFor('/api/v1/namespaces/shop/pods/web-1'), pods);
+  t.is(snap.fileFor('/apis/rbac.authorization.k8s.io/v1/clusterroles/wildcard-admin'), path.join(FIX, 'snapshot/rbac-array.json'));
+  t.is(snap.fileFor('/api/v1/namespaces/shop/pods/absent'), undefined);
+  t.is(snap.fileFor('/version'), undefined);
 });
