@@ -122,6 +122,8 @@ export class SnapshotReader implements ClusterReader {
   readonly files: string[] = [];
   /** Every file read, with its hash: the raw inputs an auditor checks the evidence against. */
   readonly fileRecords: SnapshotFile[] = [];
+  /** Files of a snapshot directory that could not be read (skipped; the cluster sources are then partial). */
+  readonly failed: InputError[] = [];
   /** `group/plural/namespace/name` → the file the kept object came from. */
   private readonly fileOf = new Map<string, string>();
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
@@ -265,14 +267,29 @@ export class SnapshotReader implements ClusterReader {
   }
 }
 
-/** Reads every snapshot path (files or directories) into one store. Throws InputError on unparseable input. */
+/**
+ * Reads every snapshot path (files or directories) into one store. Throws InputError on an unparseable
+ * file named directly; an unparseable file found in a directory is skipped and recorded in `failed`
+ * (the others are still read), unless no file could be read at all.
+ */
 export function loadSnapshot(paths: readonly string[]): SnapshotReader {
   const reader = new SnapshotReader();
+  let loaded = 0;
   for (const p of paths) {
     const files = expand(p);
+    const inDirectory = files.length !== 1 || files[0] !== p;
     if (files.length === 0) reader.notes.push(`${p}: directory holds no .json, .yaml or .yml files`);
-    for (const f of files) reader.addFile(f);
+    for (const f of files) {
+      try {
+        reader.addFile(f);
+        loaded++;
+      } catch (err) {
+        if (!inDirectory || !(err instanceof InputError)) throw err;
+        reader.failed.push(err);
+      }
+    }
   }
+  if (loaded === 0 && reader.failed[0]) throw reader.failed[0];
   return reader.finish();
 }
 

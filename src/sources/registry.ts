@@ -110,6 +110,15 @@ function fromSnapshot(source: Source<unknown>, reader: SnapshotReader): Source<u
           ...reader.fileRecords.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, format: 'kubernetes-snapshot' })),
         ],
         notes: [...reader.notes, ...out.notes],
+        ...(reader.failed[0] && !out.partialError
+          ? {
+              partialError: {
+                code: 'input',
+                message: `${reader.failed.length} snapshot file(s) could not be read and were skipped; first: ${reader.failed[0].message}`,
+                ...(reader.failed[0].hint ? { hint: reader.failed[0].hint } : {}),
+              },
+            }
+          : {}),
         evidence: out.evidence.map((e) => {
           const file = e.locator.apiPath && !e.locator.file ? reader.fileFor(e.locator.apiPath) : undefined;
           const sha256 = file ? hashes.get(file) : undefined;

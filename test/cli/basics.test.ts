@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OPTIONS } from '../../src/config/options.ts';
@@ -125,4 +125,28 @@ test('snapshot evidence traces to the snapshot file and its SHA-256, listed in t
   t.truthy(pod);
   t.is(pod!.locator.file, snap);
   t.is(pod!.sha256, sha);
+});
+
+test('a snapshot folder with one bad file: the rest is assessed, the cluster sources are partial (exit 2)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snaps = path.join(dir, 'snap');
+  await mkdir(snaps);
+  await writeFile(
+    path.join(snaps, 'pods.json'),
+    JSON.stringify([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] } }]),
+  );
+  await writeFile(path.join(snaps, 'cut.yaml'), 'a: 1\na: 2\n');
+  const out = path.join(dir, 'out');
+  const r = await runCli(['scan', '--snapshot', snaps, '--out', out, '--format', 'json', '--previous', 'none']);
+  t.is(r.code, 2, r.stderr);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+    findings: { source: string }[];
+  };
+  for (const run of report.runs) {
+    t.is(run.status, 'partial');
+    t.regex(run.error!.message, /1 snapshot file\(s\) could not be read and were skipped; first: .*cut\.yaml/);
+  }
+  t.true(report.findings.some((f) => f.source === 'workloads'));
 });

@@ -178,3 +178,16 @@ test('each file is hashed as read, and an object API path leads back to its file
   t.is(snap.fileFor('/api/v1/namespaces/shop/pods/absent'), undefined);
   t.is(snap.fileFor('/version'), undefined);
 });
+
+test('a directory with one unparseable file: the others are read, the bad one is recorded; all bad throws', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(path.join(FIX, 'snapshot/pods-list.json'), path.join(dir, 'a-pods.json'));
+  copyFileSync(path.join(FIX, 'broken/truncated.json'), path.join(dir, 'b-cut.json'));
+  const snap = loadSnapshot([dir]);
+  t.true(snap.list(res('', 'pods')).length > 0);
+  t.is(snap.failed.length, 1);
+  t.regex(snap.failed[0]!.message, /b-cut\.json: invalid JSON/);
+  const bad = tempDir(t);
+  copyFileSync(path.join(FIX, 'broken/truncated.json'), path.join(bad, 'cut.json'));
+  t.throws(() => loadSnapshot([bad]), { instanceOf: InputError, message: /cut\.json: invalid JSON/ });
+});
