@@ -51,3 +51,9 @@ test('demo: honest statuses — no pass without a passing automated finding, WAR
   for (const f of model.findings) if (f.nativeStatus === 'WARN') t.not(f.status, 'pass');
   t.true(model.findings.some((f) => f.nativeStatus === 'WARN' && f.status === 'error'), 'the audit that could not run is an error');
 });
+
+test('demo: no failing check says it found what was expected (the messages read consistently)', (t) => {
+  const fails = model.findings.filter((f) => f.status === 'fail');
+  t.true(fails.length > 0);
+  for (const f of fails) t.notRegex(f.message, /found as expected/, `${f.ruleId} on ${f.resource?.node ?? '?'}`);
+});
