@@ -103,6 +103,15 @@ function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
   });
 }
 
+/** Names the tool whose output `docs` looks like, for the error message; undefined when unsure. */
+function otherTool(docs: unknown[]): string | undefined {
+  const first = Array.isArray(docs[0]) ? (docs[0] as unknown[])[0] : docs[0];
+  if (!isRecord(first)) return undefined;
+  if ('Controls' in first || ('tests' in first && 'node_type' in first)) return 'kube-bench';
+  if ('summaryDetails' in first || ('resources' in first && 'results' in first)) return 'Kubescape';
+  return undefined;
+}
+
 /** Yields `items` asynchronously (one microtask per item, so consumers interleave as with the live client). */
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T, void, undefined> {
   for (const item of items) yield await Promise.resolve(item);
@@ -129,15 +138,25 @@ export class SnapshotReader implements ClusterReader {
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
   private readonly kinds = new Map<string, string>();
   private duplicates = 0;
+  /** Kubernetes objects seen, duplicates included. */
+  private objects = 0;
 
   /** Adds one file's objects (exported for tests; use loadSnapshot). */
   addFile(file: string): void {
     this.files.push(file);
     const docs = parseFile(file, (f) => this.fileRecords.push(f));
     let skipped = 0;
+    const before = this.objects;
     docs.forEach((doc, d) => {
       skipped += this.addValue(doc, file, docs.length > 1 ? `document ${d + 1}` : '', undefined);
     });
+    if (this.objects === before && skipped > 0) {
+      // Entries, but none a Kubernetes object: another tool's output given as a snapshot.
+      const tool = otherTool(docs);
+      throw new InputError(file, `holds no Kubernetes objects${tool ? ` (this looks like ${tool} output)` : ''}`, {
+        hint: `pass kubectl get -o json|yaml output to --snapshot${tool ? `; ${tool} output goes to --${tool.toLowerCase()}` : ''}`,
+      });
+    }
     if (skipped > 0) {
       this.notes.push(
         `${file}: skipped ${skipped} ${skipped === 1 ? 'entry that is not a Kubernetes object' : 'entries that are not Kubernetes objects'} (no apiVersion, kind or metadata.name)`,
@@ -175,6 +194,7 @@ export class SnapshotReader implements ClusterReader {
         path: where || undefined,
       });
     }
+    this.objects++;
     const obj = scrubSecret({ ...v, apiVersion, kind } as KubeObject);
     const res = resourceForObject(apiVersion, kind);
     const rkey = `${res.group}/${res.plural}`;

@@ -191,3 +191,16 @@ test('a directory with one unparseable file: the others are read, the bad one is
   copyFileSync(path.join(FIX, 'broken/truncated.json'), path.join(bad, 'cut.json'));
   t.throws(() => loadSnapshot([bad]), { instanceOf: InputError, message: /cut\.json: invalid JSON/ });
 });
+
+test("another tool's output given as a snapshot is an InputError naming the file and the tool", (t) => {
+  const dir = tempDir(t);
+  const kb = path.join(dir, 'kb.json');
+  writeFileSync(kb, JSON.stringify({ Controls: [{ id: '1', tests: [] }], Totals: {} }));
+  const err = t.throws(() => loadSnapshot([kb]), { instanceOf: InputError });
+  t.is(err.message, `${kb}: holds no Kubernetes objects (this looks like kube-bench output)`);
+  t.regex(err.hint!, /--kube-bench/);
+  // An empty List is a legitimate (empty) snapshot, not an error.
+  const empty = path.join(dir, 'empty.json');
+  writeFileSync(empty, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }));
+  t.is(loadSnapshot([empty]).files.length, 1);
+});
