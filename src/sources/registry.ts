@@ -44,7 +44,7 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
       if (!(err instanceof InputError)) throw err;
       sources.push(failedSource('rbac', 'Kubernetes RBAC', err), failedSource('workloads', 'Kubernetes workloads', err));
       notes.push(`could not read the snapshot: ${err.message}`);
-      return { sources, notes };
+      return { sources: withUnsupported(cfg, sources), notes };
     }
   } else if (cfg.cluster.enabled) {
     reader = openCluster({
@@ -79,7 +79,12 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
         : `reading the cluster ${id.name} at ${id.server} (${id.source})`,
     );
   }
-  return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
+  return {
+    sources: withUnsupported(cfg, sources),
+    notes,
+    ...(clusterHint ? { clusterHint } : {}),
+    ...(reader ? { reader } : {}),
+  };
 }
 
 /** A source whose input could not be opened: its run fails with that error, so the report says why. */
@@ -127,4 +132,24 @@ function fromSnapshot(source: Source<unknown>, reader: SnapshotReader): Source<u
       };
     },
   };
+}
+
+/**
+ * Inputs given for a source this build does not register are never dropped silently: each such source
+ * is added as failed (exit 2), so the report says its files were not read.
+ */
+function withUnsupported(cfg: Config, sources: Source<unknown>[]): Source<unknown>[] {
+  const given: [SourceId, string, string[]][] = [
+    ['kubescape', '--kubescape', cfg.inputs.kubescape],
+    ['audit-log', '--audit-log', cfg.inputs.auditLog],
+  ];
+  const out = [...sources];
+  for (const [id, flag, inputs] of given) {
+    if (inputs.length === 0 || sources.some((s) => s.id === id)) continue;
+    const err = new InputError(inputs.join(', '), `${flag} input was not read: this build of kubeproof has no ${id} source`, {
+      hint: `remove ${flag} (or the config's inputs), or use a kubeproof release that reads ${id} input`,
+    });
+    out.push(failedSource(id, id, err));
+  }
+  return out;
 }

@@ -150,3 +150,25 @@ test('a snapshot folder with one bad file: the rest is assessed, the cluster sou
   }
   t.true(report.findings.some((f) => f.source === 'workloads'));
 });
+
+test('--kubescape and --audit-log inputs are never dropped silently: each has a run, a failed one names the file', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const ks = path.join(dir, 'ks.json');
+  const audit = path.join(dir, 'audit.log');
+  await writeFile(ks, '{}');
+  await writeFile(audit, '{}\n');
+  const out = path.join(dir, 'out');
+  const r = await runCli(['scan', '--demo', '--kubescape', ks, '--audit-log', audit, '--out', out, '--format', 'json', '--previous', 'none']);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+  };
+  for (const [source, file] of [['kubescape', ks], ['audit-log', audit]] as const) {
+    const run = report.runs.find((x) => x.source === source);
+    t.truthy(run, `${source} has a run`);
+    if (run?.status === 'failed') {
+      t.true(run.error!.message.includes(file), run.error!.message);
+      t.not(r.code, 0);
+    }
+  }
+});
