@@ -526,11 +526,23 @@ function changesView(model: ReportModel) {
   };
 }
 
-/** The evidence window in words: bounded by --since/--until, or a point-in-time collection. */
+/**
+ * The evidence window in words. `--since`/`--until` bound audit-log events only; every other source is a
+ * point-in-time collection, so the window is never presented as the period of their evidence.
+ */
 function periodText(model: ReportModel): string {
   const { from, to } = model.scope.period;
-  if (from && to) return `${fmtDate(from)} to ${fmtDate(to)}`;
-  if (from) return `from ${fmtDate(from)} to the time of collection`;
-  if (to) return `up to ${fmtDate(to)}`;
-  return `point-in-time collection at ${fmtDate(model.generatedAt)} (no evidence window set)`;
+  const at = `point-in-time collection at ${fmtDate(model.generatedAt)}`;
+  const window =
+    from && to
+      ? `${fmtDate(from)} to ${fmtDate(to)}`
+      : from
+        ? `from ${fmtDate(from)} to the time of collection`
+        : to
+          ? `up to ${fmtDate(to)}`
+          : undefined;
+  if (!window) return `${at} (no evidence window set)`;
+  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
+  if (!auditRead) return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
+  return model.runs.some((r) => r.source !== 'audit-log') ? `audit logs ${window}; other sources ${at}` : `audit logs ${window}`;
 }

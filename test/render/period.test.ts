@@ -1,0 +1,28 @@
+import test from 'ava';
+import { renderHtmlString } from '../../src/render/html.ts';
+import type { ReportModel, RunRecord } from '../../src/model/types.ts';
+import { makeModel } from '../fixtures/render/model.ts';
+
+const now = (): Date => new Date('2026-11-23T10:00:00Z');
+const base = makeModel({ findings: 20 });
+const text = (m: ReportModel): string => renderHtmlString(m, { now }).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const run = (source: RunRecord['source']): RunRecord => ({
+  source,
+  status: 'ok',
+  startedAt: '2026-11-20T09:00:00Z',
+  durationMs: 1,
+  findingCount: 0,
+  inputs: [],
+  notes: [],
+});
+
+test('an evidence window without audit logs is not presented as the period of point-in-time evidence', (t) => {
+  const m: ReportModel = { ...base, scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } }, runs: [run('kube-bench')] };
+  const s = text(m);
+  t.regex(s, /point-in-time collection at 2026-11-20 09:30 UTC; the evidence window 2026-11-01 00:00 UTC to 2026-11-20 00:00 UTC applies to audit logs only, and none were read/);
+});
+
+test('with audit logs read, the window is theirs and the other sources stay point-in-time', (t) => {
+  const m: ReportModel = { ...base, scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z' } }, runs: [run('kube-bench'), run('audit-log')] };
+  t.regex(text(m), /audit logs from 2026-11-01 00:00 UTC to the time of collection; other sources point-in-time collection at/);
+});
