@@ -114,3 +114,16 @@ test('SMTP URL parsing: display target has no credentials and an explicit port',
   });
   t.is(parseSmtpUrl('smtp://mail.example.com:2525').target, 'smtp://mail.example.com:2525');
 });
+
+test('view: an evidence window without audit logs read is not given as the evidence period', (t) => {
+  const windowed: ReportModel = {
+    ...reportModel,
+    scope: { ...reportModel.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } },
+    runs: reportModel.runs.filter((r) => r.source !== 'audit-log'),
+  };
+  t.is(
+    buildEmailView(windowed).period,
+    'point in time (the window 2026-11-01T00:00:00Z to 2026-11-20T00:00:00Z applies to audit logs only; none were read)',
+  );
+  t.is(buildEmailView({ ...windowed, scope: { ...windowed.scope, period: {} } }).period, 'point in time');
+});
