@@ -26,3 +26,24 @@ test('with audit logs read, the window is theirs and the other sources stay poin
   const m: ReportModel = { ...base, scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z' } }, runs: [run('kube-bench'), run('audit-log')] };
   t.regex(text(m), /audit logs from 2026-11-01 00:00 UTC to the time of collection; other sources point-in-time collection at/);
 });
+
+test('every failing severity is written out under its bar, including slivers too narrow for a label', (t) => {
+  const fw = base.frameworks[0]!;
+  const m: ReportModel = {
+    ...base,
+    frameworks: [
+      {
+        ...fw,
+        summary: {
+          ...fw.summary,
+          counts: { ...fw.summary.counts, fail: 40 },
+          failingBySeverity: { critical: 20, high: 1, medium: 18, low: 1, info: 0, unknown: 0 },
+        },
+      },
+    ],
+  };
+  const html = renderHtmlString(m, { now });
+  for (const [sev, n] of [['critical', 20], ['high', 1], ['medium', 18], ['low', 1]] as const) {
+    t.true(html.includes(`<span class="sw sev-${sev}" aria-hidden="true"></span>${n} ${sev}</span>`), `${n} ${sev} in the legend`);
+  }
+});
