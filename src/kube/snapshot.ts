@@ -94,7 +94,7 @@ function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
   return docs.map((doc, i) => {
     const first = doc.errors[0];
     if (first) {
-      throw new InputError(file, `invalid YAML: ${first.message.split('\n')[0]}`, {
+      throw new InputError(file, `invalid YAML: ${(first.message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`, {
         path: `document ${i + 1}`,
         hint: 'expected the output of kubectl get -o yaml (documents separated by ---)',
       });

@@ -124,6 +124,7 @@ test('unparseable YAML names the file and the document', (t) => {
   t.is(err.file, file);
   t.is(err.path, 'document 2');
   t.regex(err.message, /second-doc\.yaml: document 2: invalid YAML: /);
+  t.notRegex(err.message, /:\s*$/, 'no dangling colon where the YAML library put its code excerpt');
 });
 
 test('truncated JSON names the file', (t) => {
