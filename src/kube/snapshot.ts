@@ -25,6 +25,7 @@ import type {
   ResourceRef,
   ServerVersion,
 } from './types.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 const EXTENSIONS = /\.(json|ya?ml)(\.gz)?$/i;
 
@@ -84,7 +85,7 @@ function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
     try {
       return [JSON.parse(text) as unknown];
     } catch (err) {
-      throw new InputError(file, `invalid JSON: ${(err as Error).message}`, {
+      throw new InputError(file, `invalid JSON: ${jsonErrorMessage(err)}`, {
         hint: 'expected the output of kubectl get -o json',
       });
     }

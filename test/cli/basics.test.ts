@@ -172,3 +172,17 @@ test('--kubescape and --audit-log inputs are never dropped silently: each has a 
     }
   }
 });
+
+test('a JSON syntax error never quotes the input (it may be part of a secret) in the report or on stderr', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const bad = path.join(dir, 'bad.json');
+  await writeFile(bad, '{"apiVersion":"v1","kind":"Secret","data":{"x": S3cretPassw0rdXYZ}}');
+  const out = path.join(dir, 'out');
+  const r = await runCli(['scan', '--no-cluster', '--kube-bench', bad, '--out', out, '--format', 'json,html', '--previous', 'none']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /bad\.json: invalid JSON \(Unexpected token 'S': not valid JSON\)/);
+  for (const text of [r.stderr, r.stdout, await readFile(path.join(out, 'report.json'), 'utf8'), await readFile(path.join(out, 'report.html'), 'utf8')]) {
+    t.false(text.includes('S3cret'));
+  }
+});
