@@ -286,7 +286,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     label: SOURCE_LABEL[r.source] ?? r.source,
     status: r.status,
     failed: r.status === 'failed' || r.status === 'skipped',
-    toolVersion: r.toolVersion ?? 'not recorded',
+    toolVersion: versionText(model, r),
     startedAt: fmtDate(r.startedAt),
     duration: `${(r.durationMs / 1000).toFixed(1)} s`,
     findingCount: r.findingCount,
@@ -524,6 +524,17 @@ function changesView(model: ReportModel) {
     controlsMore: Math.max(0, d.controls.length - cap),
     controlsCount: d.controls.length,
   };
+}
+
+/**
+ * A run's version as a reader needs it: the tool's own when recorded; kubeproof's for its own analyses;
+ * for kube-bench (whose output does not record its version) the benchmarks its findings came from.
+ */
+function versionText(model: ReportModel, r: ReportModel['runs'][number]): string {
+  if (r.toolVersion) return r.toolVersion;
+  if (r.source === 'rbac' || r.source === 'workloads') return `kubeproof ${model.tool.version}`;
+  const variants = [...new Set(model.findings.filter((f) => f.source === r.source && f.ruleVariant).map((f) => f.ruleVariant!))].sort();
+  return variants.length > 0 ? `not recorded (benchmark ${variants.join(', ')})` : 'not recorded';
 }
 
 /**

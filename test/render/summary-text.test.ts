@@ -47,3 +47,12 @@ test('every failing severity is written out under its bar, including slivers too
     t.true(html.includes(`<span class="sw sev-${sev}" aria-hidden="true"></span>${n} ${sev}</span>`), `${n} ${sev} in the legend`);
   }
 });
+
+test("sources state a version: kubeproof's for its own analyses, the benchmark for kube-bench", (t) => {
+  const m: ReportModel = { ...base, runs: [run('kube-bench'), run('rbac')] };
+  const s = text(m);
+  const variants = [...new Set(base.findings.filter((f) => f.source === 'kube-bench' && f.ruleVariant).map((f) => f.ruleVariant))].sort();
+  t.true(variants.length > 0);
+  t.true(s.includes(`not recorded (benchmark ${variants.join(', ')})`), s.slice(0, 300));
+  t.true(renderHtmlString(m, { now }).includes(`<th scope="row">kubeproof RBAC analysis</th><td>kubeproof ${base.tool.version}</td>`));
+});
