@@ -95,10 +95,14 @@ function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
   return docs.map((doc, i) => {
     const first = doc.errors[0];
     if (first) {
-      throw new InputError(file, `invalid YAML: ${(first.message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`, {
-        path: `document ${i + 1}`,
-        hint: 'expected the output of kubectl get -o yaml (documents separated by ---)',
-      });
+      throw new InputError(
+        file,
+        `invalid YAML: ${(first.message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`,
+        {
+          path: `document ${i + 1}`,
+          hint: 'expected the output of kubectl get -o yaml (documents separated by ---)',
+        },
+      );
     }
     return doc.toJSON() as unknown;
   });
@@ -154,9 +158,13 @@ export class SnapshotReader implements ClusterReader {
     if (this.objects === before && skipped > 0) {
       // Entries, but none a Kubernetes object: another tool's output given as a snapshot.
       const tool = otherTool(docs);
-      throw new InputError(file, `holds no Kubernetes objects${tool ? ` (this looks like ${tool} output)` : ''}`, {
-        hint: `pass kubectl get -o json|yaml output to --snapshot${tool ? `; ${tool} output goes to --${tool.toLowerCase()}` : ''}`,
-      });
+      throw new InputError(
+        file,
+        `holds no Kubernetes objects${tool ? ` (this looks like ${tool} output)` : ''}`,
+        {
+          hint: `pass kubectl get -o json|yaml output to --snapshot${tool ? `; ${tool} output goes to --${tool.toLowerCase()}` : ''}`,
+        },
+      );
     }
     if (skipped > 0) {
       this.notes.push(

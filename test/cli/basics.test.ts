@@ -83,7 +83,18 @@ test('a bad snapshot file fails only the cluster sources: the other inputs are s
   const snap = path.join(dir, 'cut.json');
   await writeFile(snap, '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1",');
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--demo', '--snapshot', snap, '--out', out, '--format', 'json', '--previous', 'none']);
+  const r = await runCli([
+    'scan',
+    '--demo',
+    '--snapshot',
+    snap,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /cut\.json: invalid JSON/);
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
@@ -104,22 +115,43 @@ test('snapshot evidence traces to the snapshot file and its SHA-256, listed in t
     apiVersion: 'v1',
     kind: 'List',
     items: [
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'a' },
+        spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] },
+      },
       { apiVersion: 'v1', kind: 'ConfigMap', data: {} },
     ],
   });
   await writeFile(snap, body);
   const sha = createHash('sha256').update(body).digest('hex');
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--snapshot', snap, '--out', out, '--format', 'json', '--previous', 'none']);
+  const r = await runCli([
+    'scan',
+    '--snapshot',
+    snap,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
   t.is(r.code, 0, r.stderr);
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
     runs: { source: string; inputs: { path: string; sha256?: string }[]; notes: string[] }[];
     evidence: { kind: string; locator: { apiPath?: string; file?: string }; sha256?: string }[];
   };
   for (const run of report.runs) {
-    t.deepEqual(run.inputs.filter((i) => i.sha256), [{ path: snap, sha256: sha, bytes: body.length, format: 'kubernetes-snapshot' }]);
-    t.true(run.notes.some((n) => /skipped 1 entry that is not a Kubernetes object/.test(n)), run.notes.join('\n'));
+    t.deepEqual(
+      run.inputs.filter((i) => i.sha256),
+      [{ path: snap, sha256: sha, bytes: body.length, format: 'kubernetes-snapshot' }],
+    );
+    t.true(
+      run.notes.some((n) => /skipped 1 entry that is not a Kubernetes object/.test(n)),
+      run.notes.join('\n'),
+    );
   }
   const pod = report.evidence.find((e) => e.locator.apiPath === '/api/v1/namespaces/a/pods/p');
   t.truthy(pod);
@@ -134,11 +166,28 @@ test('a snapshot folder with one bad file: the rest is assessed, the cluster sou
   await mkdir(snaps);
   await writeFile(
     path.join(snaps, 'pods.json'),
-    JSON.stringify([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] } }]),
+    JSON.stringify([
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'a' },
+        spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] },
+      },
+    ]),
   );
   await writeFile(path.join(snaps, 'cut.yaml'), 'a: 1\na: 2\n');
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--snapshot', snaps, '--out', out, '--format', 'json', '--previous', 'none']);
+  const r = await runCli([
+    'scan',
+    '--snapshot',
+    snaps,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
   t.is(r.code, 2, r.stderr);
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
     runs: { source: string; status: string; error?: { message: string } }[];
@@ -146,7 +195,10 @@ test('a snapshot folder with one bad file: the rest is assessed, the cluster sou
   };
   for (const run of report.runs) {
     t.is(run.status, 'partial');
-    t.regex(run.error!.message, /1 snapshot file\(s\) could not be read and were skipped; first: .*cut\.yaml/);
+    t.regex(
+      run.error!.message,
+      /1 snapshot file\(s\) could not be read and were skipped; first: .*cut\.yaml/,
+    );
   }
   t.true(report.findings.some((f) => f.source === 'workloads'));
 });
@@ -159,11 +211,27 @@ test('--kubescape and --audit-log inputs are never dropped silently: each has a 
   await writeFile(ks, '{}');
   await writeFile(audit, '{}\n');
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--demo', '--kubescape', ks, '--audit-log', audit, '--out', out, '--format', 'json', '--previous', 'none']);
+  const r = await runCli([
+    'scan',
+    '--demo',
+    '--kubescape',
+    ks,
+    '--audit-log',
+    audit,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
     runs: { source: string; status: string; error?: { message: string } }[];
   };
-  for (const [source, file] of [['kubescape', ks], ['audit-log', audit]] as const) {
+  for (const [source, file] of [
+    ['kubescape', ks],
+    ['audit-log', audit],
+  ] as const) {
     const run = report.runs.find((x) => x.source === source);
     t.truthy(run, `${source} has a run`);
     if (run?.status === 'failed') {
@@ -179,10 +247,26 @@ test('a JSON syntax error never quotes the input (it may be part of a secret) in
   const bad = path.join(dir, 'bad.json');
   await writeFile(bad, '{"apiVersion":"v1","kind":"Secret","data":{"x": S3cretPassw0rdXYZ}}');
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--no-cluster', '--kube-bench', bad, '--out', out, '--format', 'json,html', '--previous', 'none']);
+  const r = await runCli([
+    'scan',
+    '--no-cluster',
+    '--kube-bench',
+    bad,
+    '--out',
+    out,
+    '--format',
+    'json,html',
+    '--previous',
+    'none',
+  ]);
   t.is(r.code, 2);
   t.regex(r.stderr, /bad\.json: invalid JSON \(Unexpected token 'S': not valid JSON\)/);
-  for (const text of [r.stderr, r.stdout, await readFile(path.join(out, 'report.json'), 'utf8'), await readFile(path.join(out, 'report.html'), 'utf8')]) {
+  for (const text of [
+    r.stderr,
+    r.stdout,
+    await readFile(path.join(out, 'report.json'), 'utf8'),
+    await readFile(path.join(out, 'report.html'), 'utf8'),
+  ]) {
     t.false(text.includes('S3cret'));
   }
 });

@@ -32,7 +32,10 @@ test('view: counts per framework in a fixed status order, failing controls by se
   t.deepEqual(v.sourceProblems, [{ source: 'audit-log', status: 'failed', message: 'audit.log: not found' }]);
   t.is(v.changes, null);
   // the fixture's audit-log run failed: the window bounded no evidence that was read
-  t.is(v.period, 'point in time (the window 2026-11-16T06:00:00Z to 2026-11-23T06:00:00Z applies to audit logs only; none were read)');
+  t.is(
+    v.period,
+    'point in time (the window 2026-11-16T06:00:00Z to 2026-11-23T06:00:00Z applies to audit logs only; none were read)',
+  );
   t.is(buildEmailView(reportModel, { maxFailing: 1 }).moreFailing, 3);
 });
 

@@ -112,7 +112,10 @@ if (!dumps || !rbac) {
     t.regex(err.message, /invalid YAML: Map keys must be unique/);
     // In the folder it is skipped and recorded; the other files are read.
     const snap = loadSnapshot([rbac]);
-    t.deepEqual(snap.failed.map((e) => e.file), [file]);
+    t.deepEqual(
+      snap.failed.map((e) => e.file),
+      [file],
+    );
     t.true(snap.list(res('rbac.authorization.k8s.io', 'clusterroles')).length > 0);
   });
 }

@@ -175,7 +175,10 @@ test('each file is hashed as read, and an object API path leads back to its file
   t.is(rec!.sha256, createHash('sha256').update(readFileSync(pods)).digest('hex'));
   t.is(rec!.bytes, readFileSync(pods).length);
   t.is(snap.fileFor('/api/v1/namespaces/shop/pods/web-1'), pods);
-  t.is(snap.fileFor('/apis/rbac.authorization.k8s.io/v1/clusterroles/wildcard-admin'), path.join(FIX, 'snapshot/rbac-array.json'));
+  t.is(
+    snap.fileFor('/apis/rbac.authorization.k8s.io/v1/clusterroles/wildcard-admin'),
+    path.join(FIX, 'snapshot/rbac-array.json'),
+  );
   t.is(snap.fileFor('/api/v1/namespaces/shop/pods/absent'), undefined);
   t.is(snap.fileFor('/version'), undefined);
 });

@@ -5,7 +5,10 @@ import { makeModel } from '../fixtures/render/model.ts';
 
 const now = (): Date => new Date('2026-11-23T10:00:00Z');
 const base = makeModel({ findings: 20 });
-const text = (m: ReportModel): string => renderHtmlString(m, { now }).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const text = (m: ReportModel): string =>
+  renderHtmlString(m, { now })
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
 const run = (source: RunRecord['source']): RunRecord => ({
   source,
   status: 'ok',
@@ -17,14 +20,28 @@ const run = (source: RunRecord['source']): RunRecord => ({
 });
 
 test('an evidence window without audit logs is not presented as the period of point-in-time evidence', (t) => {
-  const m: ReportModel = { ...base, scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } }, runs: [run('kube-bench')] };
+  const m: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } },
+    runs: [run('kube-bench')],
+  };
   const s = text(m);
-  t.regex(s, /point-in-time collection at 2026-11-20 09:30 UTC; the evidence window 2026-11-01 00:00 UTC to 2026-11-20 00:00 UTC applies to audit logs only, and none were read/);
+  t.regex(
+    s,
+    /point-in-time collection at 2026-11-20 09:30 UTC; the evidence window 2026-11-01 00:00 UTC to 2026-11-20 00:00 UTC applies to audit logs only, and none were read/,
+  );
 });
 
 test('with audit logs read, the window is theirs and the other sources stay point-in-time', (t) => {
-  const m: ReportModel = { ...base, scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z' } }, runs: [run('kube-bench'), run('audit-log')] };
-  t.regex(text(m), /audit logs from 2026-11-01 00:00 UTC to the time of collection; other sources point-in-time collection at/);
+  const m: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z' } },
+    runs: [run('kube-bench'), run('audit-log')],
+  };
+  t.regex(
+    text(m),
+    /audit logs from 2026-11-01 00:00 UTC to the time of collection; other sources point-in-time collection at/,
+  );
 });
 
 test('every failing severity is written out under its bar, including slivers too narrow for a label', (t) => {
@@ -43,16 +60,32 @@ test('every failing severity is written out under its bar, including slivers too
     ],
   };
   const html = renderHtmlString(m, { now });
-  for (const [sev, n] of [['critical', 20], ['high', 1], ['medium', 18], ['low', 1]] as const) {
-    t.true(html.includes(`<span class="sw sev-${sev}" aria-hidden="true"></span>${n} ${sev}</span>`), `${n} ${sev} in the legend`);
+  for (const [sev, n] of [
+    ['critical', 20],
+    ['high', 1],
+    ['medium', 18],
+    ['low', 1],
+  ] as const) {
+    t.true(
+      html.includes(`<span class="sw sev-${sev}" aria-hidden="true"></span>${n} ${sev}</span>`),
+      `${n} ${sev} in the legend`,
+    );
   }
 });
 
 test("sources state a version: kubeproof's for its own analyses, the benchmark for kube-bench", (t) => {
   const m: ReportModel = { ...base, runs: [run('kube-bench'), run('rbac')] };
   const s = text(m);
-  const variants = [...new Set(base.findings.filter((f) => f.source === 'kube-bench' && f.ruleVariant).map((f) => f.ruleVariant))].sort();
+  const variants = [
+    ...new Set(
+      base.findings.filter((f) => f.source === 'kube-bench' && f.ruleVariant).map((f) => f.ruleVariant),
+    ),
+  ].sort();
   t.true(variants.length > 0);
   t.true(s.includes(`not recorded (benchmark ${variants.join(', ')})`), s.slice(0, 300));
-  t.true(renderHtmlString(m, { now }).includes(`<th scope="row">kubeproof RBAC analysis</th><td>kubeproof ${base.tool.version}</td>`));
+  t.true(
+    renderHtmlString(m, { now }).includes(
+      `<th scope="row">kubeproof RBAC analysis</th><td>kubeproof ${base.tool.version}</td>`,
+    ),
+  );
 });
