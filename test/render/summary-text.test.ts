@@ -1,5 +1,6 @@
 import test from 'ava';
 import { renderHtmlString } from '../../src/render/html.ts';
+import { renderAll } from '../../src/render/index.ts';
 import type { ReportModel, RunRecord } from '../../src/model/types.ts';
 import { makeModel } from '../fixtures/render/model.ts';
 
@@ -88,4 +89,25 @@ test("sources state a version: kubeproof's for its own analyses, the benchmark f
       `<th scope="row">kubeproof RBAC analysis</th><td>kubeproof ${base.tool.version}</td>`,
     ),
   );
+});
+
+test('OSCAL: the result spans the collection; a --since/--until window without audit logs does not date it', async (t) => {
+  const windowed: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-05T00:00:00Z' } },
+    runs: [run('kube-bench')],
+  };
+  const result = async (m: ReportModel): Promise<{ start: string; end: string }> => {
+    const [a] = await renderAll(m, ['oscal'], { now });
+    return (
+      JSON.parse(String(a?.body)) as { 'assessment-results': { results: { start: string; end: string }[] } }
+    )['assessment-results'].results[0]!;
+  };
+  const span = async (m: ReportModel): Promise<{ start: string; end: string }> => {
+    const r = await result(m);
+    return { start: r.start, end: r.end };
+  };
+  t.deepEqual(await span(windowed), { start: '2026-11-20T09:00:00Z', end: base.generatedAt });
+  const withAudit = { ...windowed, runs: [run('kube-bench'), run('audit-log')] };
+  t.deepEqual(await span(withAudit), { start: '2026-11-01T00:00:00Z', end: base.generatedAt });
 });
