@@ -1,5 +1,5 @@
 import type { Config } from './config/schema.ts';
-import { InputError, KubeproofError, SourceError } from './errors.ts';
+import { ConfigError, InputError, KubeproofError, SourceError } from './errors.ts';
 import { assess } from './mapping/assess.ts';
 import type { MappingBundle } from './mapping/types.ts';
 import type {
@@ -109,6 +109,16 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     ...(deps.signal ? { signal: deps.signal } : {}),
   };
 
+  // A usage error: checked before anything is collected (exit 2, not an internal error after the scan).
+  const frameworks = cfg.frameworks ?? deps.mappings.frameworks.map((f) => f.id);
+  const unknown = frameworks.filter((f) => !deps.mappings.frameworks.some((d) => d.id === f));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}`,
+      `known: ${deps.mappings.frameworks.map((f) => f.id).join(', ')} (or pci, soc2, iso27001, nist)`,
+    );
+  }
+
   const runs: RunRecord[] = [];
   const findings: Finding[] = [];
   const evidence: Evidence[] = [];
@@ -179,15 +189,6 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
   }
 
   const cluster = resolveCluster(cfg, deps.clusterHint, clusterFromInputs);
-  const frameworks = cfg.frameworks ?? deps.mappings.frameworks.map((f) => f.id);
-  const unknown = frameworks.filter((f) => !deps.mappings.frameworks.some((d) => d.id === f));
-  if (unknown.length > 0) {
-    throw new KubeproofError(
-      'config',
-      `frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}`,
-      `known: ${deps.mappings.frameworks.map((f) => f.id).join(', ')} (or pci, soc2, iso27001, nist)`,
-    );
-  }
   let gov: ReturnType<typeof governance> | undefined;
   const govPaths = [...cfg.waivers, ...cfg.attestations, ...(deps.defaultGovernancePaths ?? [])];
   if (govPaths.length > 0) {

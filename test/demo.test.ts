@@ -78,3 +78,9 @@ test('demo HTML: the run notes (how each kube-bench input was identified) are in
   t.regex(html, /inferred cis-1\.10 from the other inputs of this run/);
   t.false(html.includes('demo-planted-value-never-shown'));
 });
+
+test('demo: no failing check says it found what was expected (the messages read consistently)', (t) => {
+  const fails = model.findings.filter((f) => f.status === 'fail');
+  t.true(fails.length > 0);
+  for (const f of fails) t.notRegex(f.message, /found as expected/, `${f.ruleId} on ${f.resource?.node ?? '?'}`);
+});

@@ -9,6 +9,7 @@ import { sha256Hex } from '../util/hash.ts';
 import { formatIssues } from '../util/zod-issues.ts';
 import { fingerprint, parsePublicKey, verifyBytes } from './keys.ts';
 import { MANIFEST_FILE, manifestSchema, SIGNATURE_FILE, UNLISTED_OK, type Manifest } from './manifest.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 export type SignatureState = 'valid' | 'self-signed' | 'unsigned' | 'invalid';
 
@@ -54,7 +55,7 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
   try {
     data = JSON.parse(Buffer.from(raw).toString('utf8'));
   } catch (err) {
-    errors.push(`${MANIFEST_FILE}: not valid JSON (${(err as Error).message})`);
+    errors.push(`${MANIFEST_FILE}: not valid JSON (${jsonErrorMessage(err)})`);
     return result({});
   }
   const parsed = manifestSchema.safeParse(data);

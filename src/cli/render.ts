@@ -9,6 +9,7 @@ import { flagsToConfig } from './program.ts';
 import { sealStep } from '../bundle/index.ts';
 import { createLogger } from '../util/log.ts';
 import { deliverer, renderFormats, writeLocal } from './outputs.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 /** `kubeproof render report.json`: re-renders (and optionally re-delivers) without rescanning. */
 export async function renderCommand(file: string, opts: Record<string, unknown>): Promise<number> {
@@ -67,7 +68,7 @@ export async function readReport(file: string): Promise<ReportModel> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new InputError(file, `not valid JSON (${(err as Error).message})`, { hint: 'the file may be truncated' });
+    throw new InputError(file, `not valid JSON (${jsonErrorMessage(err)})`, { hint: 'the file may be truncated' });
   }
   const parsed = reportModelSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {

@@ -227,8 +227,14 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
   );
   const maxFailing = opts.maxFailing ?? 10;
   const { from, to } = model.scope.period;
-  const period =
-    from || to ? `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}` : 'point in time';
+  // The window bounds audit-log events only; without audit logs read, the evidence is point in time.
+  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
+  const window = `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}`;
+  const period = !(from || to)
+    ? 'point in time'
+    : auditRead
+      ? `audit logs ${window}; other sources point in time`
+      : `point in time (the window ${window} applies to audit logs only; none were read)`;
   const pdf = opts.pdf
     ? {
         attached: opts.pdf.attached,

@@ -17,6 +17,7 @@ import { runDiff } from './diff.ts';
 import { readLocalReport, readS3Report, type LocatedReport } from './read.ts';
 import { openS3, type ObjectStore, type S3Access } from './s3.ts';
 import { nextHistory, summarize } from './trend.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 export { runDiff } from './diff.ts';
 export { DEFAULT_HISTORY, nextHistory, summarize } from './trend.ts';
@@ -168,7 +169,7 @@ export async function recordHistory(out: string, model: ReportModel): Promise<Re
 }
 
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return jsonErrorMessage(err);
 }
 
 function hintOf(err: unknown): { hint?: string } {

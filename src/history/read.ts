@@ -10,6 +10,7 @@ import { reportModelSchema } from '../model/schema.ts';
 import type { ReportModel } from '../model/types.ts';
 import { formatIssues } from '../util/zod-issues.ts';
 import { parseS3Url, type ObjectStore } from './s3.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 /** latest.json as written by src/deliver/s3.ts (schema kubeproof.latest/v1). */
 export const latestPointerSchema = z.looseObject({
@@ -29,7 +30,7 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InputError(where, `not valid JSON (${(err as Error).message})`, { hint: 'the file may be truncated' });
+    throw new InputError(where, `not valid JSON (${jsonErrorMessage(err)})`, { hint: 'the file may be truncated' });
   }
 }
 

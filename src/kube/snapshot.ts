@@ -13,6 +13,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
+import { sha256Hex } from '../util/hash.ts';
 import { itemKind, resourceForObject, splitApiVersion } from './resources.ts';
 import { scrubSecret } from './secrets.ts';
 import { matchesFields, matchesLabels } from './selector.ts';
@@ -24,6 +25,7 @@ import type {
   ResourceRef,
   ServerVersion,
 } from './types.ts';
+import { jsonErrorMessage } from '../util/json-error.ts';
 
 const EXTENSIONS = /\.(json|ya?ml)(\.gz)?$/i;
 
@@ -53,14 +55,22 @@ function expand(p: string): string[] {
   return out;
 }
 
+/** One snapshot file as read: its path, the SHA-256 and size of its bytes (as stored, before gunzip). */
+export interface SnapshotFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
 /** Parsed documents of one file: JSON is one document, YAML may hold several. */
-function parseFile(file: string): unknown[] {
+function parseFile(file: string, onRead: (f: SnapshotFile) => void): unknown[] {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     throw new InputError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  onRead({ path: file, sha256: sha256Hex(bytes), bytes: bytes.length });
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);
@@ -75,23 +85,36 @@ function parseFile(file: string): unknown[] {
     try {
       return [JSON.parse(text) as unknown];
     } catch (err) {
-      throw new InputError(file, `invalid JSON: ${(err as Error).message}`, {
+      throw new InputError(file, `invalid JSON: ${jsonErrorMessage(err)}`, {
         hint: 'expected the output of kubectl get -o json',
       });
     }
   }
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text, { logLevel: 'error' });
   if (!Array.isArray(docs)) throw new InputError(file, 'invalid YAML');
   return docs.map((doc, i) => {
     const first = doc.errors[0];
     if (first) {
-      throw new InputError(file, `invalid YAML: ${first.message.split('\n')[0]}`, {
-        path: `document ${i + 1}`,
-        hint: 'expected the output of kubectl get -o yaml (documents separated by ---)',
-      });
+      throw new InputError(
+        file,
+        `invalid YAML: ${(first.message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`,
+        {
+          path: `document ${i + 1}`,
+          hint: 'expected the output of kubectl get -o yaml (documents separated by ---)',
+        },
+      );
     }
     return doc.toJSON() as unknown;
   });
+}
+
+/** Names the tool whose output `docs` looks like, for the error message; undefined when unsure. */
+function otherTool(docs: unknown[]): string | undefined {
+  const first = Array.isArray(docs[0]) ? (docs[0] as unknown[])[0] : docs[0];
+  if (!isRecord(first)) return undefined;
+  if ('Controls' in first || ('tests' in first && 'node_type' in first)) return 'kube-bench';
+  if ('summaryDetails' in first || ('resources' in first && 'results' in first)) return 'Kubescape';
+  return undefined;
 }
 
 /** Yields `items` asynchronously (one microtask per item, so consumers interleave as with the live client). */
@@ -111,18 +134,38 @@ export interface SnapshotCount {
 export class SnapshotReader implements ClusterReader {
   readonly notes: string[] = [];
   readonly files: string[] = [];
+  /** Every file read, with its hash: the raw inputs an auditor checks the evidence against. */
+  readonly fileRecords: SnapshotFile[] = [];
+  /** Files of a snapshot directory that could not be read (skipped; the cluster sources are then partial). */
+  readonly failed: InputError[] = [];
+  /** `group/plural/namespace/name` → the file the kept object came from. */
+  private readonly fileOf = new Map<string, string>();
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
   private readonly kinds = new Map<string, string>();
   private duplicates = 0;
+  /** Kubernetes objects seen, duplicates included. */
+  private objects = 0;
 
   /** Adds one file's objects (exported for tests; use loadSnapshot). */
   addFile(file: string): void {
     this.files.push(file);
-    const docs = parseFile(file);
+    const docs = parseFile(file, (f) => this.fileRecords.push(f));
     let skipped = 0;
+    const before = this.objects;
     docs.forEach((doc, d) => {
       skipped += this.addValue(doc, file, docs.length > 1 ? `document ${d + 1}` : '', undefined);
     });
+    if (this.objects === before && skipped > 0) {
+      // Entries, but none a Kubernetes object: another tool's output given as a snapshot.
+      const tool = otherTool(docs);
+      throw new InputError(
+        file,
+        `holds no Kubernetes objects${tool ? ` (this looks like ${tool} output)` : ''}`,
+        {
+          hint: `pass kubectl get -o json|yaml output to --snapshot${tool ? `; ${tool} output goes to --${tool.toLowerCase()}` : ''}`,
+        },
+      );
+    }
     if (skipped > 0) {
       this.notes.push(
         `${file}: skipped ${skipped} ${skipped === 1 ? 'entry that is not a Kubernetes object' : 'entries that are not Kubernetes objects'} (no apiVersion, kind or metadata.name)`,
@@ -160,6 +203,7 @@ export class SnapshotReader implements ClusterReader {
         path: where || undefined,
       });
     }
+    this.objects++;
     const obj = scrubSecret({ ...v, apiVersion, kind } as KubeObject);
     const res = resourceForObject(apiVersion, kind);
     const rkey = `${res.group}/${res.plural}`;
@@ -171,8 +215,28 @@ export class SnapshotReader implements ClusterReader {
     }
     const okey = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     if (store.has(okey)) this.duplicates++;
-    else store.set(okey, obj);
+    else {
+      store.set(okey, obj);
+      this.fileOf.set(`${rkey}/${okey}`, file);
+    }
     return 0;
+  }
+
+  /**
+   * The snapshot file an object was read from, by its API path (`/api/v1/namespaces/x/pods/y`,
+   * `/apis/rbac.authorization.k8s.io/v1/clusterroles/z`); undefined when the path names no loaded object.
+   */
+  fileFor(apiPath: string): string | undefined {
+    const parts = apiPath.split('/').filter((x) => x !== '');
+    let rest: string[];
+    let group: string;
+    if (parts[0] === 'api') [group, rest] = ['', parts.slice(2)];
+    else if (parts[0] === 'apis' && parts.length > 2) [group, rest] = [parts[1]!, parts.slice(3)];
+    else return undefined;
+    let ns = '';
+    if (rest[0] === 'namespaces' && rest.length === 4) [ns, rest] = [rest[1]!, rest.slice(2)];
+    if (rest.length !== 2) return undefined;
+    return this.fileOf.get(`${group}/${rest[0]}/${ns}/${rest[1]}`);
   }
 
   /** Called once loading is done: records the duplicate count. */
@@ -232,14 +296,29 @@ export class SnapshotReader implements ClusterReader {
   }
 }
 
-/** Reads every snapshot path (files or directories) into one store. Throws InputError on unparseable input. */
+/**
+ * Reads every snapshot path (files or directories) into one store. Throws InputError on an unparseable
+ * file named directly; an unparseable file found in a directory is skipped and recorded in `failed`
+ * (the others are still read), unless no file could be read at all.
+ */
 export function loadSnapshot(paths: readonly string[]): SnapshotReader {
   const reader = new SnapshotReader();
+  let loaded = 0;
   for (const p of paths) {
     const files = expand(p);
+    const inDirectory = files.length !== 1 || files[0] !== p;
     if (files.length === 0) reader.notes.push(`${p}: directory holds no .json, .yaml or .yml files`);
-    for (const f of files) reader.addFile(f);
+    for (const f of files) {
+      try {
+        reader.addFile(f);
+        loaded++;
+      } catch (err) {
+        if (!inDirectory || !(err instanceof InputError)) throw err;
+        reader.failed.push(err);
+      }
+    }
   }
+  if (loaded === 0 && reader.failed[0]) throw reader.failed[0];
   return reader.finish();
 }
 

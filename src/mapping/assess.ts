@@ -112,7 +112,7 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
   const bySeverity = new Map(findings.map((f) => [f.id, f.severity]));
 
   /** Why an objective has no automated result in this run, or undefined if it is not expected to have one. */
-  const missingReason = (objectiveId: string): string | undefined => {
+  const missingReason = (objectiveId: string, reported: Set<SourceId>): string | undefined => {
     const srcs = objectiveSources.get(objectiveId) ?? [];
     const reasons = new Set<string>();
     for (const { source, variant } of srcs) {
@@ -120,6 +120,8 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       if (!run) reasons.add(`${source} was not run`);
       else if (run.status === 'skipped') reasons.add(`${source} was skipped (${run.error?.message ?? 'nothing to read'})`);
       else if (run.status === 'failed') reasons.add(`${source} failed (${run.error?.message ?? 'see runs'})`);
+      // A source that reported the objective for manual review or as an error is counted as such, not as silent.
+      else if (reported.has(source)) continue;
       else if (variant === undefined || !variantsSeen.has(source) || variantsSeen.get(source)!.has(variant)) {
         reasons.add(`${source} reported no result for it`);
       }
@@ -209,7 +211,7 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         counts[f.status]++;
       }
       if (!automated) {
-        const reason = missingReason(objective.id);
+        const reason = missingReason(objective.id, new Set(fs.filter((f) => f.status !== 'info').map((f) => f.source)));
         if (reason) missing.push({ objective, reason });
       }
     }
@@ -252,10 +254,27 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         explanation: `Every failure (${counts.waived}) is covered by an unexpired waiver; ${counts.pass} passed.`,
       };
     }
+    if (counts.pass > 0 && c.assessment === 'organisational') {
+      // A scan can support an organisational control but never satisfy it: passes leave it manual.
+      return {
+        ...base,
+        status: manualOrAttested(ref),
+        explanation:
+          `${counts.pass} linked automated check result${counts.pass > 1 ? 's' : ''} passed, none failed, but this ` +
+          'control needs organisational evidence (policy, process or records) that no cluster scan can provide.',
+        ...attestation(ref),
+      };
+    }
     if (counts.pass > 0) {
-      if (missing.length > 0 || counts.manual > 0 || counts.error > 0) {
+      // A source that ran only in part (an input unreadable, a list refused) may have missed a failure.
+      const partial = [...new Set(related.filter((f) => f.status === 'pass').map((f) => f.source))]
+        .sort()
+        .map((s) => ranSources.get(s))
+        .filter((r): r is RunRecord => r?.status === 'partial');
+      if (missing.length > 0 || counts.manual > 0 || counts.error > 0 || partial.length > 0) {
         const parts: string[] = [];
         if (missing.length > 0) parts.push(`not run: ${missing.map((m) => `${m.objective.title} (${m.reason})`).join('; ')}`);
+        for (const r of partial) parts.push(`${r.source} ran only in part (${r.error?.message ?? 'see runs'})`);
         if (counts.manual > 0) parts.push(`${counts.manual} check${counts.manual > 1 ? 's' : ''} need manual review`);
         if (counts.error > 0) parts.push(`${counts.error} check${counts.error > 1 ? 's' : ''} could not run`);
         return {

@@ -286,7 +286,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     label: SOURCE_LABEL[r.source] ?? r.source,
     status: r.status,
     failed: r.status === 'failed' || r.status === 'skipped',
-    toolVersion: r.toolVersion ?? 'not recorded',
+    toolVersion: versionText(model, r),
     startedAt: fmtDate(r.startedAt),
     duration: `${(r.durationMs / 1000).toFixed(1)} s`,
     findingCount: r.findingCount,
@@ -526,11 +526,34 @@ function changesView(model: ReportModel) {
   };
 }
 
-/** The evidence window in words: bounded by --since/--until, or a point-in-time collection. */
+/**
+ * A run's version as a reader needs it: the tool's own when recorded; kubeproof's for its own analyses;
+ * for kube-bench (whose output does not record its version) the benchmarks its findings came from.
+ */
+function versionText(model: ReportModel, r: ReportModel['runs'][number]): string {
+  if (r.toolVersion) return r.toolVersion;
+  if (r.source === 'rbac' || r.source === 'workloads') return `kubeproof ${model.tool.version}`;
+  const variants = [...new Set(model.findings.filter((f) => f.source === r.source && f.ruleVariant).map((f) => f.ruleVariant!))].sort();
+  return variants.length > 0 ? `not recorded (benchmark ${variants.join(', ')})` : 'not recorded';
+}
+
+/**
+ * The evidence window in words. `--since`/`--until` bound audit-log events only; every other source is a
+ * point-in-time collection, so the window is never presented as the period of their evidence.
+ */
 function periodText(model: ReportModel): string {
   const { from, to } = model.scope.period;
-  if (from && to) return `${fmtDate(from)} to ${fmtDate(to)}`;
-  if (from) return `from ${fmtDate(from)} to the time of collection`;
-  if (to) return `up to ${fmtDate(to)}`;
-  return `point-in-time collection at ${fmtDate(model.generatedAt)} (no evidence window set)`;
+  const at = `point-in-time collection at ${fmtDate(model.generatedAt)}`;
+  const window =
+    from && to
+      ? `${fmtDate(from)} to ${fmtDate(to)}`
+      : from
+        ? `from ${fmtDate(from)} to the time of collection`
+        : to
+          ? `up to ${fmtDate(to)}`
+          : undefined;
+  if (!window) return `${at} (no evidence window set)`;
+  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
+  if (!auditRead) return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
+  return model.runs.some((r) => r.source !== 'audit-log') ? `audit logs ${window}; other sources ${at}` : `audit logs ${window}`;
 }

@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.ts';
+import { InputError } from '../errors.ts';
 import { clusterJobSetup } from '../jobs/index.ts';
 import { openCluster } from '../kube/open.ts';
+import { SnapshotReader } from '../kube/snapshot.ts';
 import type { ClusterReader } from '../kube/types.ts';
 import type { ClusterInfo, Evidence, Finding, SourceId } from '../model/types.ts';
 import type { Logger } from '../util/log.ts';
@@ -44,8 +46,18 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   if (cfg.inputs.auditLog.length > 0) sources.push(erase(auditLogSource(cfg.inputs.auditLog)));
 
   let reader: ClusterReader | undefined;
-  if (cfg.inputs.snapshot.length > 0) reader = openCluster({ snapshot: cfg.inputs.snapshot });
-  else if (cfg.cluster.enabled) {
+  if (cfg.inputs.snapshot.length > 0) {
+    try {
+      reader = openCluster({ snapshot: cfg.inputs.snapshot });
+    } catch (err) {
+      // A bad snapshot file loses only what it feeds: the sources that read the cluster are recorded as
+      // failed with the file's error (exit 2), and every other input is still reported.
+      if (!(err instanceof InputError)) throw err;
+      sources.push(failedSource('rbac', 'Kubernetes RBAC', err), failedSource('workloads', 'Kubernetes workloads', err));
+      notes.push(`could not read the snapshot: ${err.message}`);
+      return { sources: withUnsupported(cfg, sources), notes };
+    }
+  } else if (cfg.cluster.enabled) {
     reader = openCluster({
       ...(cfg.cluster.kubeconfig ? { kubeconfig: cfg.cluster.kubeconfig } : {}),
       ...(cfg.cluster.context ? { context: cfg.cluster.context } : {}),
@@ -60,9 +72,10 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
     const id = reader.identity();
     const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
       reader.listAll(d, { pageSize: cfg.cluster.pageSize });
-    sources.push(erase(rbacSource(list)), erase(workloadsSource(list)));
+    const cluster = [erase(rbacSource(list)), erase(workloadsSource(list))];
+    sources.push(...(reader instanceof SnapshotReader ? cluster.map((c) => fromSnapshot(c, reader)) : cluster));
     // The Kubescape operator's latest configuration scans, when installed; result files given with
-    // --kubescape take precedence (one kubescape source per run).
+    // --kubescape (or the Kubescape Job) take precedence: one kubescape source per run.
     if (cfg.inputs.kubescape.length === 0 && !cfg.jobs.kubescape.enabled && id.source !== 'snapshot') {
       sources.push(erase(kubescapeOperatorSource(list, (r) => reader.resourceAvailable(r))));
     }
@@ -83,7 +96,79 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
         : `reading the cluster ${id.name} at ${id.server} (${id.source})`,
     );
   }
-  return { sources, notes, ...(clusterHint ? { clusterHint } : {}), ...(reader ? { reader } : {}) };
+  return {
+    sources: withUnsupported(cfg, sources),
+    notes,
+    ...(clusterHint ? { clusterHint } : {}),
+    ...(reader ? { reader } : {}),
+  };
+}
+
+/** A source whose input could not be opened: its run fails with that error, so the report says why. */
+function failedSource(id: SourceId, title: string, err: InputError): Source<unknown> {
+  return {
+    id,
+    title,
+    read: () => Promise.reject(err),
+    normalize: () => ({ findings: [], evidence: [], inputs: [], notes: [] }),
+  };
+}
+
+/**
+ * A cluster source reading a snapshot: its run lists the snapshot files with their SHA-256 as inputs and
+ * carries the snapshot's notes (skipped documents, duplicates), and each API object's evidence names the
+ * file it came from with that file's hash, so every claim traces back to the original bytes.
+ */
+function fromSnapshot(source: Source<unknown>, reader: SnapshotReader): Source<unknown> {
+  return {
+    ...source,
+    normalize(raw, ctx) {
+      const out = source.normalize(raw, ctx);
+      const hashes = new Map(reader.fileRecords.map((f) => [f.path, f.sha256]));
+      return {
+        ...out,
+        inputs: [
+          ...out.inputs,
+          ...reader.fileRecords.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, format: 'kubernetes-snapshot' })),
+        ],
+        notes: [...reader.notes, ...out.notes],
+        ...(reader.failed[0] && !out.partialError
+          ? {
+              partialError: {
+                code: 'input',
+                message: `${reader.failed.length} snapshot file(s) could not be read and were skipped; first: ${reader.failed[0].message}`,
+                ...(reader.failed[0].hint ? { hint: reader.failed[0].hint } : {}),
+              },
+            }
+          : {}),
+        evidence: out.evidence.map((e) => {
+          const file = e.locator.apiPath && !e.locator.file ? reader.fileFor(e.locator.apiPath) : undefined;
+          const sha256 = file ? hashes.get(file) : undefined;
+          return file && sha256 ? { ...e, locator: { ...e.locator, file }, sha256 } : e;
+        }),
+      };
+    },
+  };
+}
+
+/**
+ * Inputs given for a source this build does not register are never dropped silently: each such source
+ * is added as failed (exit 2), so the report says its files were not read.
+ */
+function withUnsupported(cfg: Config, sources: Source<unknown>[]): Source<unknown>[] {
+  const given: [SourceId, string, string[]][] = [
+    ['kubescape', '--kubescape', cfg.inputs.kubescape],
+    ['audit-log', '--audit-log', cfg.inputs.auditLog],
+  ];
+  const out = [...sources];
+  for (const [id, flag, inputs] of given) {
+    if (inputs.length === 0 || sources.some((s) => s.id === id)) continue;
+    const err = new InputError(inputs.join(', '), `${flag} input was not read: this build of kubeproof has no ${id} source`, {
+      hint: `remove ${flag} (or the config's inputs), or use a kubeproof release that reads ${id} input`,
+    });
+    out.push(failedSource(id, id, err));
+  }
+  return out;
 }
 
 /**

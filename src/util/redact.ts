@@ -5,6 +5,10 @@
 
 const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)/i;
 
+/** Words that follow a flag mentioned in prose rather than a flag's value. */
+const PROSE_AFTER_FLAG =
+  /^(argument|arguments|parameter|parameters|flag|flags|option|options|setting|settings|value|values|is|are|was|were|not|to|as|set|and|or|of|in|on|should|must|with|for|the|a|an|true|false)[.,;:)]*$/i;
+
 type Replacer = (match: string, ...groups: string[]) => string;
 
 /** [pattern, replacement, cheap pre-check: the pattern cannot match when the text lacks this] */
@@ -36,6 +40,17 @@ const PATTERNS: [RegExp, Replacer, (t: string) => boolean][] = [
     /((?:--?|\b)[a-z0-9-]*?(?:password|passwd|token|secret|api-?key|access-?key)[a-z0-9-]*\s*[=:]\s*)(?:"[^"]*"|'[^']*'|[^\s",}&]+)/gi,
     (m, lead) => (/-(file|path|dir)\s*[=:]\s*$/i.test(lead) ? m : `${lead}[REDACTED]`),
     (t) => /pass|token|secret|key/i.test(t),
+  ],
+  // The same flags with the value after a space (`--password s3cret`, as `ps` shows a command line). Only
+  // the `--flag` form, so prose ("password reset") is untouched; words that follow a flag named in prose
+  // ("the --token argument is not set") are kept.
+  [
+    /(--?[a-z0-9-]*?(?:password|passwd|token|secret|api-?key|access-?key)[a-z0-9-]*[ \t]+)(?!-)("[^"]*"|'[^']*'|[^\s",}&]+)/gi,
+    (m, lead, value) =>
+      /-(file|path|dir)[ \t]+$/i.test(lead) || PROSE_AFTER_FLAG.test(value) || value.startsWith('[REDACTED')
+        ? m
+        : `${lead}[REDACTED]`,
+    (t) => /-[a-z0-9-]*(pass|token|secret|key)/i.test(t),
   ],
   // AWS access key ids
   [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, () => '[REDACTED-AWS-KEY]', (t) => t.includes('AKIA') || t.includes('ASIA')],

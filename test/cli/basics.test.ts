@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OPTIONS } from '../../src/config/options.ts';
@@ -64,4 +65,208 @@ test('render refuses a file that is not a report, naming it', async (t) => {
   const r2 = await runCli(['render', path.join(dir, 'missing.json'), '--out', dir]);
   t.is(r2.code, 2);
   t.regex(r2.stderr, /missing\.json: cannot read the report \(ENOENT\)/);
+});
+
+test('an unknown framework id is a usage error (exit 2) found before any collection', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = await runCli(['scan', '--no-cluster', '--demo', '--frameworks', 'pci,pcix', '--out', dir]);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /frameworks: unknown framework "pcix"/);
+  t.regex(r.stderr, /known: pci-dss-4\.0\.1/);
+  t.notRegex(r.stderr, /collecting kube-bench/);
+});
+
+test('a bad snapshot file fails only the cluster sources: the other inputs are still reported (exit 2)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snap = path.join(dir, 'cut.json');
+  await writeFile(snap, '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1",');
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--demo',
+    '--snapshot',
+    snap,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /cut\.json: invalid JSON/);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+    findings: unknown[];
+  };
+  const status = Object.fromEntries(report.runs.map((x) => [x.source, x.status]));
+  t.deepEqual(status, { 'kube-bench': 'ok', rbac: 'failed', workloads: 'failed' });
+  t.regex(report.runs.find((x) => x.source === 'rbac')!.error!.message, /cut\.json/);
+  t.true(report.findings.length > 0);
+});
+
+test('snapshot evidence traces to the snapshot file and its SHA-256, listed in the run inputs', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snap = path.join(dir, 'pods.json');
+  const body = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'a' },
+        spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] },
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', data: {} },
+    ],
+  });
+  await writeFile(snap, body);
+  const sha = createHash('sha256').update(body).digest('hex');
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--snapshot',
+    snap,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; inputs: { path: string; sha256?: string }[]; notes: string[] }[];
+    evidence: { kind: string; locator: { apiPath?: string; file?: string }; sha256?: string }[];
+  };
+  for (const run of report.runs) {
+    t.deepEqual(
+      run.inputs.filter((i) => i.sha256),
+      [{ path: snap, sha256: sha, bytes: body.length, format: 'kubernetes-snapshot' }],
+    );
+    t.true(
+      run.notes.some((n) => /skipped 1 entry that is not a Kubernetes object/.test(n)),
+      run.notes.join('\n'),
+    );
+  }
+  const pod = report.evidence.find((e) => e.locator.apiPath === '/api/v1/namespaces/a/pods/p');
+  t.truthy(pod);
+  t.is(pod!.locator.file, snap);
+  t.is(pod!.sha256, sha);
+});
+
+test('a snapshot folder with one bad file: the rest is assessed, the cluster sources are partial (exit 2)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const snaps = path.join(dir, 'snap');
+  await mkdir(snaps);
+  await writeFile(
+    path.join(snaps, 'pods.json'),
+    JSON.stringify([
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'a' },
+        spec: { hostPID: true, containers: [{ name: 'c', image: 'x' }] },
+      },
+    ]),
+  );
+  await writeFile(path.join(snaps, 'cut.yaml'), 'a: 1\na: 2\n');
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--snapshot',
+    snaps,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
+  t.is(r.code, 2, r.stderr);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+    findings: { source: string }[];
+  };
+  for (const run of report.runs) {
+    t.is(run.status, 'partial');
+    t.regex(
+      run.error!.message,
+      /1 snapshot file\(s\) could not be read and were skipped; first: .*cut\.yaml/,
+    );
+  }
+  t.true(report.findings.some((f) => f.source === 'workloads'));
+});
+
+test('--kubescape and --audit-log inputs are never dropped silently: each has a run, a failed one names the file', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const ks = path.join(dir, 'ks.json');
+  const audit = path.join(dir, 'audit.log');
+  await writeFile(ks, '{}');
+  await writeFile(audit, '{}\n');
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--demo',
+    '--kubescape',
+    ks,
+    '--audit-log',
+    audit,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--previous',
+    'none',
+  ]);
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    runs: { source: string; status: string; error?: { message: string } }[];
+  };
+  for (const [source, file] of [
+    ['kubescape', ks],
+    ['audit-log', audit],
+  ] as const) {
+    const run = report.runs.find((x) => x.source === source);
+    t.truthy(run, `${source} has a run`);
+    if (run?.status === 'failed') {
+      t.true(run.error!.message.includes(file), run.error!.message);
+      t.not(r.code, 0);
+    }
+  }
+});
+
+test('a JSON syntax error never quotes the input (it may be part of a secret) in the report or on stderr', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const bad = path.join(dir, 'bad.json');
+  await writeFile(bad, '{"apiVersion":"v1","kind":"Secret","data":{"x": S3cretPassw0rdXYZ}}');
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--no-cluster',
+    '--kube-bench',
+    bad,
+    '--out',
+    out,
+    '--format',
+    'json,html',
+    '--previous',
+    'none',
+  ]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /bad\.json: invalid JSON \(Unexpected token 'S': not valid JSON\)/);
+  for (const text of [
+    r.stderr,
+    r.stdout,
+    await readFile(path.join(out, 'report.json'), 'utf8'),
+    await readFile(path.join(out, 'report.html'), 'utf8'),
+  ]) {
+    t.false(text.includes('S3cret'));
+  }
 });

@@ -31,7 +31,11 @@ test('view: counts per framework in a fixed status order, failing controls by se
   );
   t.deepEqual(v.sourceProblems, [{ source: 'audit-log', status: 'failed', message: 'audit.log: not found' }]);
   t.is(v.changes, null);
-  t.is(v.period, '2026-11-16T06:00:00Z to 2026-11-23T06:00:00Z');
+  // the fixture's audit-log run failed: the window bounded no evidence that was read
+  t.is(
+    v.period,
+    'point in time (the window 2026-11-16T06:00:00Z to 2026-11-23T06:00:00Z applies to audit logs only; none were read)',
+  );
   t.is(buildEmailView(reportModel, { maxFailing: 1 }).moreFailing, 3);
 });
 
@@ -113,4 +117,17 @@ test('SMTP URL parsing: display target has no credentials and an explicit port',
     target: 'smtps://mail.example.com:465',
   });
   t.is(parseSmtpUrl('smtp://mail.example.com:2525').target, 'smtp://mail.example.com:2525');
+});
+
+test('view: an evidence window without audit logs read is not given as the evidence period', (t) => {
+  const windowed: ReportModel = {
+    ...reportModel,
+    scope: { ...reportModel.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } },
+    runs: reportModel.runs.filter((r) => r.source !== 'audit-log'),
+  };
+  t.is(
+    buildEmailView(windowed).period,
+    'point in time (the window 2026-11-01T00:00:00Z to 2026-11-20T00:00:00Z applies to audit logs only; none were read)',
+  );
+  t.is(buildEmailView({ ...windowed, scope: { ...windowed.scope, period: {} } }).period, 'point in time');
 });

@@ -106,9 +106,16 @@ if (!dumps || !rbac) {
 
   test('rbac folder: the KubiScan rule catalogue (duplicate YAML keys) is an InputError naming file and document', (t) => {
     const file = path.join(rbac, 'kubiscan_risky_roles.yaml');
-    const err = t.throws(() => loadSnapshot([rbac]), { instanceOf: InputError });
+    const err = t.throws(() => loadSnapshot([file]), { instanceOf: InputError });
     t.is(err.file, file);
     t.is(err.path, 'document 1');
     t.regex(err.message, /invalid YAML: Map keys must be unique/);
+    // In the folder it is skipped and recorded; the other files are read.
+    const snap = loadSnapshot([rbac]);
+    t.deepEqual(
+      snap.failed.map((e) => e.file),
+      [file],
+    );
+    t.true(snap.list(res('rbac.authorization.k8s.io', 'clusterroles')).length > 0);
   });
 }

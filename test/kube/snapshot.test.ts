@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -123,6 +124,7 @@ test('unparseable YAML names the file and the document', (t) => {
   t.is(err.file, file);
   t.is(err.path, 'document 2');
   t.regex(err.message, /second-doc\.yaml: document 2: invalid YAML: /);
+  t.notRegex(err.message, /:\s*$/, 'no dangling colon where the YAML library put its code excerpt');
 });
 
 test('truncated JSON names the file', (t) => {
@@ -163,4 +165,46 @@ test('resourceRefFor maps apiVersion/kind to a list-able ref', (t) => {
   });
   t.is(resourceRefFor('example.com/v1', 'NetworkPolicy', true).plural, 'networkpolicies');
   t.is(resourceRefFor('example.com/v1', 'Gateway', true).plural, 'gateways');
+});
+
+test('each file is hashed as read, and an object API path leads back to its file', (t) => {
+  const snap = loadSnapshot([path.join(FIX, 'snapshot')]);
+  const pods = path.join(FIX, 'snapshot/pods-list.json');
+  const rec = snap.fileRecords.find((f) => f.path === pods);
+  t.truthy(rec);
+  t.is(rec!.sha256, createHash('sha256').update(readFileSync(pods)).digest('hex'));
+  t.is(rec!.bytes, readFileSync(pods).length);
+  t.is(snap.fileFor('/api/v1/namespaces/shop/pods/web-1'), pods);
+  t.is(
+    snap.fileFor('/apis/rbac.authorization.k8s.io/v1/clusterroles/wildcard-admin'),
+    path.join(FIX, 'snapshot/rbac-array.json'),
+  );
+  t.is(snap.fileFor('/api/v1/namespaces/shop/pods/absent'), undefined);
+  t.is(snap.fileFor('/version'), undefined);
+});
+
+test('a directory with one unparseable file: the others are read, the bad one is recorded; all bad throws', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(path.join(FIX, 'snapshot/pods-list.json'), path.join(dir, 'a-pods.json'));
+  copyFileSync(path.join(FIX, 'broken/truncated.json'), path.join(dir, 'b-cut.json'));
+  const snap = loadSnapshot([dir]);
+  t.true(snap.list(res('', 'pods')).length > 0);
+  t.is(snap.failed.length, 1);
+  t.regex(snap.failed[0]!.message, /b-cut\.json: invalid JSON/);
+  const bad = tempDir(t);
+  copyFileSync(path.join(FIX, 'broken/truncated.json'), path.join(bad, 'cut.json'));
+  t.throws(() => loadSnapshot([bad]), { instanceOf: InputError, message: /cut\.json: invalid JSON/ });
+});
+
+test("another tool's output given as a snapshot is an InputError naming the file and the tool", (t) => {
+  const dir = tempDir(t);
+  const kb = path.join(dir, 'kb.json');
+  writeFileSync(kb, JSON.stringify({ Controls: [{ id: '1', tests: [] }], Totals: {} }));
+  const err = t.throws(() => loadSnapshot([kb]), { instanceOf: InputError });
+  t.is(err.message, `${kb}: holds no Kubernetes objects (this looks like kube-bench output)`);
+  t.regex(err.hint!, /--kube-bench/);
+  // An empty List is a legitimate (empty) snapshot, not an error.
+  const empty = path.join(dir, 'empty.json');
+  writeFileSync(empty, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }));
+  t.is(loadSnapshot([empty]).files.length, 1);
 });

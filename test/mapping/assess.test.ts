@@ -79,6 +79,12 @@ test('passed checks but another mapped source did not run: incomplete, with the 
   t.deepEqual(c.sources, ['kube-bench', 'rbac']);
 });
 
+test('passes from a source that ran only in part make the control incomplete, naming what was missed', (t) => {
+  const c = control([kb('1.2.1', 'pass')], [run('kube-bench', 'partial', '1 of 2 kube-bench inputs could not be used')], 'nist-800-53-r5/AC-14');
+  t.is(c.status, 'incomplete');
+  t.regex(c.explanation, /kube-bench ran only in part \(1 of 2 kube-bench inputs could not be used\)/);
+});
+
 test('a failed source makes its controls not-assessed with the failure as the reason', (t) => {
   const c = control([], [run('kube-bench'), run('rbac', 'failed', '403 listing clusterroles')], 'nist-800-53-r5/AC-6');
   t.is(c.status, 'not-assessed');
@@ -102,6 +108,16 @@ test('a pass next to a manual finding is incomplete, not pass', (t) => {
   t.is(c.status, 'incomplete');
 });
 
+test('a check reported for manual review is not also called "no result" in the explanation', (t) => {
+  // AU-2 is reached by kube-bench (audit log, passed) and rbac (cluster-admin, reported for manual review)
+  const rb: Finding = { ...kb('rbac.cluster-admin-binding', 'manual'), source: 'rbac', id: 'rb1' };
+  delete (rb as Partial<Finding>).ruleVariant;
+  const c = control([kb('1.2.16', 'pass'), rb], [run('kube-bench'), run('rbac')], 'nist-800-53-r5/AU-2');
+  t.is(c.status, 'incomplete');
+  t.regex(c.explanation, /need manual review/);
+  t.notRegex(c.explanation, /reported no result/);
+});
+
 test('checks that could not run (error) leave the control not-assessed', (t) => {
   const c = control([kb('1.2.1', 'error')], [run('kube-bench')], 'nist-800-53-r5/AC-14');
   t.is(c.status, 'not-assessed');
@@ -120,6 +136,15 @@ test('organisational control whose linked check failed is fail, not manual', (t)
   delete (rb as Partial<Finding>).ruleVariant;
   const c = control([rb], [run('rbac')], 'pci-dss-4.0.1/12.1.1');
   t.is(c.status, 'fail');
+});
+
+test('organisational control whose linked checks all passed stays manual, never pass', (t) => {
+  const rb: Finding = { ...kb('rbac.cluster-admin-binding', 'pass'), source: 'rbac', id: 'rb1' };
+  delete (rb as Partial<Finding>).ruleVariant;
+  const c = control([rb], [run('rbac')], 'pci-dss-4.0.1/12.1.1');
+  t.is(c.status, 'manual');
+  t.deepEqual(c.findingIds, ['rb1']);
+  t.regex(c.explanation, /1 linked automated check result passed.*needs organisational evidence/);
 });
 
 test('a technical control no objective links is not-assessed and says so', (t) => {

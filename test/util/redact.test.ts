@@ -29,3 +29,14 @@ test('redactValue hides values under secret-looking keys and Secret data, keeps 
 test('redactUrl drops user info and query', (t) => {
   t.is(redactUrl('smtps://user:pw@mail.example.com:465/?x=1'), 'smtps://mail.example.com:465/');
 });
+
+test('flags whose secret value follows a space are redacted (ps command lines), prose after a flag is kept', (t) => {
+  const s = redactText('kube-apiserver --password S3cretPassw0rdX --etcd-token "a b c" --client-secret=xyz9 --oidc-client-secret q1w2e3r4t5');
+  for (const secret of ['S3cretPassw0rdX', 'a b c', 'xyz9', 'q1w2e3r4t5']) t.false(s.includes(secret), `${secret} leaked: ${s}`);
+  t.is(redactText('--token-auth-file /etc/kubernetes/tokens.csv'), '--token-auth-file /etc/kubernetes/tokens.csv');
+  t.is(
+    redactText('Ensure that the --token-auth-file parameter is not set and the --bootstrap-token argument is false.'),
+    'Ensure that the --token-auth-file parameter is not set and the --bootstrap-token argument is false.',
+  );
+  t.is(redactText('--enable-bootstrap-token-auth true'), '--enable-bootstrap-token-auth true');
+});

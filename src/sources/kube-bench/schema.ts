@@ -11,6 +11,7 @@
 import { InputError } from '../../errors.ts';
 import { NATIVE_STATUSES } from './model.ts';
 import type { Counts, InputFormat, NativeStatus, ParsedCheck, ParsedDoc, ParsedTarget } from './model.ts';
+import { jsonErrorMessage } from '../../util/json-error.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -218,7 +219,7 @@ export function parseKubeBenchJson(file: string, text: string): ParsedDoc {
   } catch (err) {
     const lines = parseJsonLines(file, text);
     if (lines) return lines;
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = jsonErrorMessage(err);
     const open = openBrackets(text);
     const truncated = /end of (JSON )?input|Unterminated/i.test(detail) || open > 0;
     const what = truncated

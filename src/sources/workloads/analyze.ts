@@ -362,9 +362,12 @@ function unitPath(u: Unit): string | undefined {
   return d ? apiPath(d, u.name, u.namespace) : undefined;
 }
 
-/** The unit's API path; for a custom controller's replicas (kind unknown to this source), its first pod's. */
+/**
+ * Where the evidence was read: the unit's API path when that object was listed (the controller, or a
+ * bare pod); otherwise (a custom controller's replicas, or an owner missing from the lists) its first pod's.
+ */
 function locatorOf(u: Unit, path: string | undefined): { apiPath?: string } {
-  if (path) return { apiPath: path };
+  if (path && (u.controller || u.pod || u.pods.length === 0)) return { apiPath: path };
   const first = u.pods[0];
   return first ? { apiPath: apiPath(WORKLOAD_RESOURCES.pods, first.meta.name, first.meta.namespace) } : {};
 }

@@ -760,3 +760,12 @@ if (!shared) {
     }
   });
 }
+
+test('pods whose ReplicaSet was not listed: the evidence points at a pod that was read, not at the missing owner', (t) => {
+  const objs = deployment50().filter((o) => o['kind'] !== 'ReplicaSet' && o['kind'] !== 'Deployment');
+  const out = analyzeWorkloads(objectsOf(objs), fixedNow);
+  const fail = out.findings.find((f) => f.ruleId === 'workloads.privileged');
+  t.deepEqual(fail?.resource, { kind: 'ReplicaSet', name: 'api-7d9f', namespace: 'shop' });
+  const ev = out.evidence.find((e) => e.id === fail?.evidenceIds[0]);
+  t.is(ev?.locator.apiPath, '/api/v1/namespaces/shop/pods/api-7d9f-00000');
+});

@@ -1,0 +1,113 @@
+import test from 'ava';
+import { renderHtmlString } from '../../src/render/html.ts';
+import { renderAll } from '../../src/render/index.ts';
+import type { ReportModel, RunRecord } from '../../src/model/types.ts';
+import { makeModel } from '../fixtures/render/model.ts';
+
+const now = (): Date => new Date('2026-11-23T10:00:00Z');
+const base = makeModel({ findings: 20 });
+const text = (m: ReportModel): string =>
+  renderHtmlString(m, { now })
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
+const run = (source: RunRecord['source']): RunRecord => ({
+  source,
+  status: 'ok',
+  startedAt: '2026-11-20T09:00:00Z',
+  durationMs: 1,
+  findingCount: 0,
+  inputs: [],
+  notes: [],
+});
+
+test('an evidence window without audit logs is not presented as the period of point-in-time evidence', (t) => {
+  const m: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-20T00:00:00Z' } },
+    runs: [run('kube-bench')],
+  };
+  const s = text(m);
+  t.regex(
+    s,
+    /point-in-time collection at 2026-11-20 09:30 UTC; the evidence window 2026-11-01 00:00 UTC to 2026-11-20 00:00 UTC applies to audit logs only, and none were read/,
+  );
+});
+
+test('with audit logs read, the window is theirs and the other sources stay point-in-time', (t) => {
+  const m: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z' } },
+    runs: [run('kube-bench'), run('audit-log')],
+  };
+  t.regex(
+    text(m),
+    /audit logs from 2026-11-01 00:00 UTC to the time of collection; other sources point-in-time collection at/,
+  );
+});
+
+test('every failing severity is written out under its bar, including slivers too narrow for a label', (t) => {
+  const fw = base.frameworks[0]!;
+  const m: ReportModel = {
+    ...base,
+    frameworks: [
+      {
+        ...fw,
+        summary: {
+          ...fw.summary,
+          counts: { ...fw.summary.counts, fail: 40 },
+          failingBySeverity: { critical: 20, high: 1, medium: 18, low: 1, info: 0, unknown: 0 },
+        },
+      },
+    ],
+  };
+  const html = renderHtmlString(m, { now });
+  for (const [sev, n] of [
+    ['critical', 20],
+    ['high', 1],
+    ['medium', 18],
+    ['low', 1],
+  ] as const) {
+    t.true(
+      html.includes(`<span class="sw sev-${sev}" aria-hidden="true"></span>${n} ${sev}</span>`),
+      `${n} ${sev} in the legend`,
+    );
+  }
+});
+
+test("sources state a version: kubeproof's for its own analyses, the benchmark for kube-bench", (t) => {
+  const m: ReportModel = { ...base, runs: [run('kube-bench'), run('rbac')] };
+  const s = text(m);
+  const variants = [
+    ...new Set(
+      base.findings.filter((f) => f.source === 'kube-bench' && f.ruleVariant).map((f) => f.ruleVariant),
+    ),
+  ].sort();
+  t.true(variants.length > 0);
+  t.true(s.includes(`not recorded (benchmark ${variants.join(', ')})`), s.slice(0, 300));
+  t.true(
+    renderHtmlString(m, { now }).includes(
+      `<th scope="row">kubeproof RBAC analysis</th><td>kubeproof ${base.tool.version}</td>`,
+    ),
+  );
+});
+
+test('OSCAL: the result spans the collection; a --since/--until window without audit logs does not date it', async (t) => {
+  const windowed: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: { from: '2026-11-01T00:00:00Z', to: '2026-11-05T00:00:00Z' } },
+    runs: [run('kube-bench')],
+  };
+  const result = async (m: ReportModel): Promise<{ start: string; end: string }> => {
+    const [a] = await renderAll(m, ['oscal'], { now });
+    return (
+      JSON.parse(String(a?.body)) as { 'assessment-results': { results: { start: string; end: string }[] } }
+    )['assessment-results'].results[0]!;
+  };
+  const span = async (m: ReportModel): Promise<{ start: string; end: string }> => {
+    const r = await result(m);
+    return { start: r.start, end: r.end };
+  };
+  t.deepEqual(await span(windowed), { start: '2026-11-20T09:00:00Z', end: base.generatedAt });
+  const withAudit = { ...windowed, runs: [run('kube-bench'), run('audit-log')] };
+  t.deepEqual(await span(withAudit), { start: '2026-11-01T00:00:00Z', end: base.generatedAt });
+});
