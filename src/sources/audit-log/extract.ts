@@ -413,6 +413,8 @@ function isCode(d: string): boolean {
 }
 
 const REF_KEYS = new Set(['resource', 'subresource', 'namespace', 'name', 'apiGroup']);
+/** objectRef keys in the order recordFromObject sets them. */
+const REF_ORDER = ['resource', 'subresource', 'namespace', 'name', 'apiGroup'] as const;
 
 /**
  * The flat object of strings at i (objectRef), keeping only the keys the checks read; strEnd is then
@@ -489,9 +491,13 @@ function scanCanonical(s: string): AuditRecord | undefined {
   if (!s.startsWith(',"user":', i)) return undefined;
   i += 8;
   let end: number;
+  // While every field is read by the exact sub-scanners, the record is built directly (the same
+  // fields and key order as recordFromObject), without an intermediate Event object.
+  let exact = true;
   let user = userAt(s, i);
   if (user) end = strEnd;
   else {
+    exact = false;
     end = valueEnd(s, i);
     if (end < 0) return undefined;
     user = JSON.parse(s.slice(i, end)) as Record<string, unknown>;
@@ -501,6 +507,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
   if (s.startsWith(',"impersonatedUser":', i)) {
     end = valueEnd(s, i + 20);
     if (end < 0) return undefined;
+    exact = false;
     imp = JSON.parse(s.slice(i + 20, end));
     i = end;
   }
@@ -509,6 +516,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
     const arr = stringArray(s, i + 13);
     if (arr) end = strEnd;
     else {
+      exact = false;
       end = valueEnd(s, i + 13);
       if (end < 0) return undefined;
     }
@@ -526,6 +534,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
     ref = flatStrings(s, i + 13);
     if (ref) end = strEnd;
     else {
+      exact = false;
       end = valueEnd(s, i + 13);
       if (end < 0) return undefined;
       ref = JSON.parse(s.slice(i + 13, end));
@@ -533,16 +542,18 @@ function scanCanonical(s: string): AuditRecord | undefined {
     i = end;
   }
   let status: unknown;
+  let code: number | undefined;
   if (s.startsWith(',"responseStatus":', i)) {
     end = valueEnd(s, i + 18);
     if (end < 0) return undefined;
     const c = s.lastIndexOf('"code":', end);
     const digits = c > i ? s.slice(c + 7, end - 1) : '';
     const before = s.charCodeAt(c - 1);
-    status =
-      isCode(digits) && (before === 44 || before === 123)
-        ? { code: Number(digits) }
-        : JSON.parse(s.slice(i + 18, end));
+    if (isCode(digits) && (before === 44 || before === 123)) code = Number(digits);
+    else {
+      exact = false;
+      status = JSON.parse(s.slice(i + 18, end));
+    }
     i = end;
   }
   let hasReq = false;
@@ -576,20 +587,48 @@ function scanCanonical(s: string): AuditRecord | undefined {
     if (tStage === undefined) return undefined;
     i = strEnd;
   }
-  let ann: Record<string, unknown> | undefined;
+  let decision: string | undefined;
   if (s.startsWith(',"annotations":', i)) {
     end = valueEnd(s, i + 15);
     if (end < 0 || s.charCodeAt(i + 15) !== 123) return undefined;
     const d = s.indexOf(DECISION_KEY, i + 15);
-    ann = {};
     if (d > 0 && d < end) {
       const before = s.charCodeAt(d - 1);
       if (before !== 44 && before !== 123) return undefined;
-      ann['authorization.k8s.io/decision'] = strAt(s, d + DECISION_KEY.length - 1);
+      decision = strAt(s, d + DECISION_KEY.length - 1);
     }
     i = end;
   }
   if (s.charCodeAt(i) !== 125 || skipWs(s, i + 1) !== s.length) return undefined;
+  if (exact) {
+    if (!auditID) return undefined;
+    const u = user as { username: string; groups?: string[] };
+    const rec: AuditRecord = {
+      auditID,
+      stage,
+      level,
+      verb,
+      user: u.username,
+      groups: u.groups ?? [],
+      requestURI: redactRequestUri(uri),
+      time: parseTime(tRecv ?? tStage ?? tLegacy),
+      hasRequestObject: hasReq,
+    };
+    if (ips !== undefined && ips.length > 0) rec.sourceIP = ips[0]!;
+    if (ua !== undefined) rec.userAgent = ua;
+    if (ref !== undefined) {
+      const o = ref as Record<string, string | undefined>;
+      for (const k of REF_ORDER) {
+        const val = o[k];
+        if (val !== undefined && val !== '') rec[k] = val;
+      }
+    }
+    if (code !== undefined) rec.code = code;
+    if (decision !== undefined) rec.decision = decision;
+    if (hasReq && needsBody(rec)) return undefined;
+    return rec;
+  }
+  const ann = decision === undefined ? undefined : { 'authorization.k8s.io/decision': decision };
   const rec = recordFromObject({
     auditID,
     verb,
@@ -603,7 +642,7 @@ function scanCanonical(s: string): AuditRecord | undefined {
     user,
     impersonatedUser: imp,
     objectRef: ref,
-    responseStatus: status,
+    responseStatus: code !== undefined ? { code } : status,
     annotations: ann,
     sourceIPs: ips,
   });
