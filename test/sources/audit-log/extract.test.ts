@@ -156,3 +156,39 @@ test('timestamps: fractions are truncated exactly to the millisecond', (t) => {
   t.true(Number.isNaN(parseTime('2026-11-01T10:00:00.5xZ')));
   t.true(Number.isNaN(parseTime('2026-13-01T10:00:00Z')));
 });
+
+test('fast path builds canonical records directly with the reference fields and key order', (t) => {
+  const head = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1",';
+  const ts = '"requestReceivedTimestamp":"2026-11-01T00:00:00.123456Z","stageTimestamp":"2026-11-01T00:00:01Z"';
+  const variants = [
+    // no groups, empty sourceIPs, empty objectRef, no annotations
+    `${head}"stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"u"},"sourceIPs":[],"objectRef":{},${ts}}`,
+    // empty strings in objectRef are dropped; extra skipped; uid read; decision absent
+    `${head}"stage":"ResponseComplete","requestURI":"/api/v1/pods?token=abc&limit=5","verb":"list","user":{"username":"system:serviceaccount:a:b","uid":"x","groups":["g1","g2"],"extra":{"k":["v"]}},"sourceIPs":["10.0.0.1","10.0.0.2"],"objectRef":{"resource":"pods","namespace":"","name":"","apiGroup":"","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},${ts},"annotations":{"other":"x"}}`,
+    // multi-byte UTF-8 and escapes in values, legacy timestamp only, a 403 with a decision
+    `${head.replace(',"auditID"', ',"timestamp":"2026-11-01T00:00:00Z","auditID"')}"stage":"ResponseStarted","requestURI":"/api/v1/namespaces/caf\u00e9/secrets/s\\u00e9","verb":"get","user":{"username":"j\u00f6rg \\"the\\" admin","groups":[]},"userAgent":"kubectl/\u65e5\u672c","objectRef":{"resource":"secrets","namespace":"caf\u00e9","name":"s\\u00e9"},"responseStatus":{"metadata":{},"status":"Failure","code":403},"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":"no"}}`,
+    // a body that the checks do not need is jumped over; trailing whitespace
+    `${head}"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/d/configmaps","verb":"create","user":{"username":"u"},"objectRef":{"resource":"configmaps","namespace":"d","name":"c"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"data":{"k":"\\"requestReceivedTimestamp\\""}},"responseObject":null,${ts}}  `,
+  ];
+  for (const l of variants) {
+    const fast = recordFromLine(l);
+    const ref = recordFromObject(JSON.parse(l));
+    t.truthy(fast, l);
+    t.truthy(ref);
+    t.deepEqual(Object.keys(fast!), Object.keys(ref!), 'same keys in the same order');
+    t.true(sameRecord(fast!, ref!), l);
+  }
+  const r = recordFromLine(variants[1]!)!;
+  t.is(r.requestURI, '/api/v1/pods?token=[REDACTED]&limit=5');
+  t.deepEqual(r.groups, ['g1', 'g2']);
+  t.is(r.sourceIP, '10.0.0.1');
+  t.is(r.resource, 'pods');
+  t.is(r.namespace, undefined);
+  t.is(r.code, 200);
+  const u = recordFromLine(variants[2]!)!;
+  t.is(u.user, 'j\u00f6rg "the" admin');
+  t.is(u.name, 's\u00e9');
+  t.is(u.decision, 'forbid');
+  t.is(u.time, Date.UTC(2026, 10, 1));
+  t.is(recordFromLine(variants[3]!)!.hasRequestObject, true);
+});
