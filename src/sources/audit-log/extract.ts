@@ -412,7 +412,21 @@ function isCode(d: string): boolean {
   return true;
 }
 
-const REF_KEYS = new Set(['resource', 'subresource', 'namespace', 'name', 'apiGroup']);
+/** The objectRef key the checks read whose unescaped text is s[i, i + n), if any. */
+function refKey(s: string, i: number, n: number): (typeof REF_ORDER)[number] | undefined {
+  switch (n) {
+    case 4:
+      return s.startsWith('name', i) ? 'name' : undefined;
+    case 8:
+      return s.startsWith('resource', i) ? 'resource' : s.startsWith('apiGroup', i) ? 'apiGroup' : undefined;
+    case 9:
+      return s.startsWith('namespace', i) ? 'namespace' : undefined;
+    case 11:
+      return s.startsWith('subresource', i) ? 'subresource' : undefined;
+    default:
+      return undefined;
+  }
+}
 /** objectRef keys in the order recordFromObject sets them. */
 const REF_ORDER = ['resource', 'subresource', 'namespace', 'name', 'apiGroup'] as const;
 
@@ -429,11 +443,15 @@ function flatStrings(s: string, i: number): Record<string, unknown> | undefined 
     return out;
   }
   for (;;) {
-    const k = strAt(s, p);
-    if (k === undefined || s.charCodeAt(strEnd) !== 58) return undefined;
-    const vs = strEnd + 1;
+    // The key is matched in place (no string per key); an escaped key goes to the reference path.
+    if (s.charCodeAt(p) !== 34) return undefined;
+    const ke = stringEnd(s, p);
+    if (ke < 0 || s.charCodeAt(ke) !== 58) return undefined;
+    for (let q = p + 1; q < ke - 1; q++) if (s.charCodeAt(q) === 92) return undefined;
+    const k = refKey(s, p + 1, ke - p - 2);
+    const vs = ke + 1;
     if (s.charCodeAt(vs) !== 34) return undefined;
-    if (REF_KEYS.has(k)) {
+    if (k !== undefined) {
       out[k] = strAt(s, vs);
     } else {
       const e = stringEnd(s, vs);
