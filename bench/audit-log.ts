@@ -371,7 +371,9 @@ async function main(argv: string[]): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const ru = process.resourceUsage();
     const cpuSeconds = (ru.userCPUTime + ru.systemCPUTime) / 1e6;
-    process.stdout.write(JSON.stringify({ seconds, cpuSeconds, maxRssKiB: ownHighWaterKiB(), output }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ seconds, cpuSeconds, maxRssKiB: ownHighWaterKiB(), output }) + '\n',
+    );
     return;
   }
   const opts: BenchOptions = {};

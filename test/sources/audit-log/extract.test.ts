@@ -159,7 +159,8 @@ test('timestamps: fractions are truncated exactly to the millisecond', (t) => {
 
 test('fast path builds canonical records directly with the reference fields and key order', (t) => {
   const head = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1",';
-  const ts = '"requestReceivedTimestamp":"2026-11-01T00:00:00.123456Z","stageTimestamp":"2026-11-01T00:00:01Z"';
+  const ts =
+    '"requestReceivedTimestamp":"2026-11-01T00:00:00.123456Z","stageTimestamp":"2026-11-01T00:00:01Z"';
   const variants = [
     // no groups, empty sourceIPs, empty objectRef, no annotations
     `${head}"stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"u"},"sourceIPs":[],"objectRef":{},${ts}}`,
