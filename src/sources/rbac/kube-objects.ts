@@ -12,6 +12,11 @@ export interface ResourceDescriptor {
   plural: string;
   kind: string;
   namespaced: boolean;
+  /**
+   * Optional projection of each item onto the fields its parser reads, applied by live lists as pages
+   * arrive (see ResourceRef.project in src/kube/types.ts); readers may ignore it.
+   */
+  project?: <T extends Rec>(item: T) => T;
 }
 
 /** Injected I/O: yields every item of one resource list (live API, paginated, or an offline snapshot). */

@@ -7,6 +7,7 @@ import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { SourceError } from '../../errors.ts';
 import { collectList, listPath, type Lister } from '../rbac/kube-objects.ts';
 import { WORKLOAD_RESOURCES } from './model.ts';
+import { slimController, slimMetaOnly, slimNetworkPolicy, slimPod, slimServiceAccount } from './slim.ts';
 import { analyzeWorkloads, type WorkloadObjects, type WorkloadsOptions } from './analyze.ts';
 
 export { WORKLOAD_RESOURCES } from './model.ts';
@@ -28,6 +29,31 @@ export interface WorkloadsRaw extends WorkloadObjects {
 
 type OptionalKey = Exclude<keyof typeof WORKLOAD_RESOURCES, 'pods'>;
 
+/**
+ * Each list's projection onto what the parsers read (slim.ts), applied by live lists as pages arrive;
+ * analysis gives the same results on projected and whole objects.
+ */
+const PROJECTIONS: Record<keyof typeof WORKLOAD_RESOURCES, <T extends Record<string, unknown>>(o: T) => T> = {
+  pods: slimPod,
+  replicaSets: slimController('ReplicaSet'),
+  deployments: slimController('Deployment'),
+  statefulSets: slimController('StatefulSet'),
+  daemonSets: slimController('DaemonSet'),
+  jobs: slimController('Job'),
+  cronJobs: slimController('CronJob'),
+  replicationControllers: slimController('ReplicationController'),
+  namespaces: slimMetaOnly,
+  networkPolicies: slimNetworkPolicy,
+  limitRanges: slimMetaOnly,
+  resourceQuotas: slimMetaOnly,
+  serviceAccounts: slimServiceAccount,
+};
+
+const projected = (key: keyof typeof WORKLOAD_RESOURCES) => ({
+  ...WORKLOAD_RESOURCES[key],
+  project: PROJECTIONS[key],
+});
+
 /** Builds the workloads Source around an injected lister. Pods are required; other lists are best effort. */
 export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Source<WorkloadsRaw> {
   return {
@@ -36,7 +62,7 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
     async read(ctx: SourceContext): Promise<WorkloadsRaw> {
       let pods: unknown[];
       try {
-        pods = await collectList(list, WORKLOAD_RESOURCES.pods, ctx.signal);
+        pods = await collectList(list, projected('pods'), ctx.signal);
       } catch (err) {
         throw new SourceError(
           'workloads-list',
@@ -54,7 +80,7 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
       for (const key of optional) {
         const d = WORKLOAD_RESOURCES[key];
         try {
-          raw[key] = await collectList(list, d, ctx.signal);
+          raw[key] = await collectList(list, projected(key), ctx.signal);
           raw.inputs.push({ path: listPath(d), format: 'kubernetes-list' });
         } catch (err) {
           // Left undefined: the rules needing this list report that they did not run (never a pass).
