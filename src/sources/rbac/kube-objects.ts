@@ -238,6 +238,36 @@ export async function collectList(
   return out;
 }
 
+/** One list's outcome in collectLists: its items, or the error that stopped it. */
+export type ListOutcome = { items: unknown[] } | { error: unknown };
+
+/**
+ * Drains several lists with at most `concurrency` in flight (a list's pages are still read in order), so
+ * the client parses one list's page while the server prepares another's. Outcomes follow `ds` order; a
+ * failed list does not stop the others (the caller decides, in order, which failures are fatal).
+ */
+export async function collectLists(
+  list: Lister,
+  ds: readonly ResourceDescriptor[],
+  signal?: AbortSignal,
+  concurrency = 4,
+): Promise<ListOutcome[]> {
+  const out: ListOutcome[] = new Array<ListOutcome>(ds.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ds.length) {
+      const i = next++;
+      try {
+        out[i] = { items: await collectList(list, ds[i]!, signal) };
+      } catch (error) {
+        out[i] = { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ds.length) }, worker));
+  return out;
+}
+
 /** Stable sort by a string key computed once per element (code-unit order, locale-independent). */
 export function sortByKey<T>(items: Iterable<T>, key: (t: T) => string): T[] {
   const keyed = Array.from(items, (item) => ({ k: key(item), item }));

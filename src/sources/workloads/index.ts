@@ -5,7 +5,7 @@
 import type { InputRecord } from '../../model/types.ts';
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { SourceError } from '../../errors.ts';
-import { collectList, listPath, type Lister } from '../rbac/kube-objects.ts';
+import { collectLists, listPath, type Lister } from '../rbac/kube-objects.ts';
 import { WORKLOAD_RESOURCES } from './model.ts';
 import { slimController, slimMetaOnly, slimNetworkPolicy, slimPod, slimServiceAccount } from './slim.ts';
 import { analyzeWorkloads, type WorkloadObjects, type WorkloadsOptions } from './analyze.ts';
@@ -60,10 +60,12 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
     id: 'workloads',
     title: 'Kubernetes workloads',
     async read(ctx: SourceContext): Promise<WorkloadsRaw> {
-      let pods: unknown[];
-      try {
-        pods = await collectList(list, projected('pods'), ctx.signal);
-      } catch (err) {
+      // Pods first, then the optional lists in their declared order; up to 4 lists in flight.
+      const keys = Object.keys(WORKLOAD_RESOURCES) as (keyof typeof WORKLOAD_RESOURCES)[];
+      const outcomes = await collectLists(list, keys.map(projected), ctx.signal);
+      const pods = outcomes[0]!;
+      if ('error' in pods) {
+        const err = pods.error;
         throw new SourceError(
           'workloads-list',
           `listing pods failed: ${err instanceof Error ? err.message : String(err)}`,
@@ -72,17 +74,19 @@ export function workloadsSource(list: Lister, opts: WorkloadsOptions = {}): Sour
         );
       }
       const raw: WorkloadsRaw = {
-        pods,
+        pods: pods.items,
         readNotes: [],
         inputs: [{ path: listPath(WORKLOAD_RESOURCES.pods), format: 'kubernetes-list' }],
       };
-      const optional = Object.keys(WORKLOAD_RESOURCES).filter((k): k is OptionalKey => k !== 'pods');
-      for (const key of optional) {
+      for (let i = 1; i < keys.length; i++) {
+        const key = keys[i] as OptionalKey;
         const d = WORKLOAD_RESOURCES[key];
-        try {
-          raw[key] = await collectList(list, projected(key), ctx.signal);
+        const o = outcomes[i]!;
+        if ('items' in o) {
+          raw[key] = o.items;
           raw.inputs.push({ path: listPath(d), format: 'kubernetes-list' });
-        } catch (err) {
+        } else {
+          const err = o.error;
           // Left undefined: the rules needing this list report that they did not run (never a pass).
           raw.readNotes.push(`${d.plural} not read: ${err instanceof Error ? err.message : String(err)}`);
         }
