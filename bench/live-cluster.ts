@@ -994,10 +994,7 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let aloneSampled = 0;
-    const aloneTimer = setInterval(
-      () => (aloneSampled = Math.max(aloneSampled, vmRssKiB(alone.pid!))),
-      20,
-    );
+    const aloneTimer = setInterval(() => (aloneSampled = Math.max(aloneSampled, vmRssKiB(alone.pid!))), 20);
     let aloneMeasured: MeasureResult;
     try {
       aloneMeasured = JSON.parse(await firstLine(alone, 'full-path client child')) as MeasureResult;

@@ -36,7 +36,13 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
     id: 'rbac',
     title: 'Kubernetes RBAC',
     async read(ctx: SourceContext): Promise<RbacRaw> {
-      const keys = ['roles', 'clusterRoles', 'roleBindings', 'clusterRoleBindings', 'serviceAccounts'] as const;
+      const keys = [
+        'roles',
+        'clusterRoles',
+        'roleBindings',
+        'clusterRoleBindings',
+        'serviceAccounts',
+      ] as const;
       // Up to 4 lists in flight; outcomes are examined in this order, so the first required list that
       // failed is the one reported, as when they were read one after the other.
       const outcomes = await collectLists(

@@ -120,7 +120,8 @@ export function optStr(v: unknown, path: Path, key?: string | number): string | 
 
 export function optBool(v: unknown, path: Path, key?: string | number): boolean | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new ParseIssue(pathText(path, key), `expected boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new ParseIssue(pathText(path, key), `expected boolean, got ${describe(v)}`);
   return v;
 }
 

@@ -202,7 +202,10 @@ export function parseSubject(v: unknown, path: Path, bindingNs: string | undefin
     return { kind, name };
   }
   if (kind === 'Group') return { kind, name };
-  throw new ParseIssue(`${String(path)}.kind`, `expected User, Group or ServiceAccount, got ${JSON.stringify(kind)}`);
+  throw new ParseIssue(
+    `${String(path)}.kind`,
+    `expected User, Group or ServiceAccount, got ${JSON.stringify(kind)}`,
+  );
 }
 
 function parseBinding(kind: 'RoleBinding' | 'ClusterRoleBinding') {

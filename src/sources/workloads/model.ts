@@ -200,7 +200,8 @@ function parseSc(v: unknown, parent: Path, key: string): SecurityContext | undef
     sc.seLinuxOptions = o;
   }
   const win = optRec(r['windowsOptions'], path, '.windowsOptions');
-  if (win) set('windowsHostProcess', optBool(win['hostProcess'], at(path, '.windowsOptions'), '.hostProcess'));
+  if (win)
+    set('windowsHostProcess', optBool(win['hostProcess'], at(path, '.windowsOptions'), '.hostProcess'));
   if (r['sysctls'] !== undefined) {
     const sp = at(path, '.sysctls');
     sc.sysctls = arr(r['sysctls'], sp).map((s, i) => ({

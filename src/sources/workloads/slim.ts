@@ -102,7 +102,8 @@ export function slimMetaOnly<T extends Rec>(o: T): T {
 /** A ServiceAccount: metadata and automountServiceAccountToken. */
 export function slimServiceAccount<T extends Rec>(o: T): T {
   const out = base(o);
-  if ('automountServiceAccountToken' in o) out['automountServiceAccountToken'] = o['automountServiceAccountToken'];
+  if ('automountServiceAccountToken' in o)
+    out['automountServiceAccountToken'] = o['automountServiceAccountToken'];
   return out as T;
 }
 

@@ -68,7 +68,9 @@ test('analysis of projected objects equals analysis of whole objects (hardened f
 
 test('malformed objects give the same parse issues projected or whole', (t) => {
   // Cloned: the generator shares sub-objects between objects.
-  const objs = JSON.parse(JSON.stringify(generateCluster({ pods: 40, namespaces: 2, rbacObjects: 10 }))) as Obj[];
+  const objs = JSON.parse(
+    JSON.stringify(generateCluster({ pods: 40, namespaces: 2, rbacObjects: 10 })),
+  ) as Obj[];
   const whole = objectsOf(objs);
   const pods = whole.pods as Obj[];
   const corrupt: ((p: Obj) => void)[] = [
