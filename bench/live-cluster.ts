@@ -83,6 +83,8 @@ export interface LiveClusterResult {
       writeMs: number;
       otherMs: number;
     };
+    /** Highest RSS sampled in each phase of the full runs (MiB). */
+    phasePeakRssMiB: { list: number; analyze: number; assessBuild: number; render: number; write: number };
   };
   /** Client RSS after loading the mappings and before the first listing. */
   baseRssMiB: number;
@@ -97,6 +99,14 @@ export interface LiveClusterResult {
   clientMaxRssMiB: number;
   /** /proc/<client>/status VmRSS sampled every 20 ms by the parent process (not blocked by the client's event loop). */
   clientSampledPeakRssMiB: number;
+  /**
+   * Peak RSS of a third child that runs the full path once and nothing else (VmHWM, and VmRSS sampled by
+   * the parent): kubeproof's own peak, not raised by the bare listings of the measuring child.
+   */
+  fullAloneMaxRssMiB: number;
+  /** That child's RSS before its first request (imports and mappings loaded) and its peak by phase. */
+  fullAloneBaseRssMiB: number;
+  fullAlonePhasePeakRssMiB: LiveClusterResult['full']['phasePeakRssMiB'];
   processes: string;
 }
 
@@ -635,6 +645,15 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+interface PhaseRss {
+  bare: number;
+  list: number;
+  analyze: number;
+  assessBuild: number;
+  render: number;
+  write: number;
+}
+
 interface MeasureResult {
   bare: LiveClusterResult['bare'];
   full: LiveClusterResult['full'];
@@ -650,6 +669,7 @@ export async function measureLive(
   kubeconfig: string,
   repeat: number,
   pageSize = 500,
+  fullOnly = false,
 ): Promise<MeasureResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const mappings = await loadMappings();
@@ -658,9 +678,29 @@ export async function measureLive(
   gc?.();
   const baseRssMiB = Math.round(process.memoryUsage().rss / MiB);
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  // Peak RSS per phase of the full path (sampled every 20 ms and at every phase boundary).
+  let phase: keyof PhaseRss = 'bare';
+  const phaseRss: PhaseRss = { bare: 0, list: 0, analyze: 0, assessBuild: 0, render: 0, write: 0 };
+  const sample = (): void => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    phaseRss[phase] = Math.max(phaseRss[phase], rss);
+  };
+  const enter = (p: keyof PhaseRss): void => {
+    sample();
+    phase = p;
+  };
+  const sampler = setInterval(sample, 20);
+  const phasePeaks = (): LiveClusterResult['full']['phasePeakRssMiB'] => ({
+    list: Math.round(phaseRss.list / MiB),
+    analyze: Math.round(phaseRss.analyze / MiB),
+    assessBuild: Math.round(phaseRss.assessBuild / MiB),
+    render: Math.round(phaseRss.render / MiB),
+    write: Math.round(phaseRss.write / MiB),
+  });
   try {
     const bare = async (): Promise<number> => {
+      enter('bare');
       const client = createKubeClient(loadKubeConfig({ kubeconfig, env: {} }), {
         userAgent: `kubeproof/${TOOL_VERSION}`,
       });
@@ -688,6 +728,7 @@ export async function measureLive(
       const timed = sources.map((s) => ({
         ...s,
         async read(ctx: Parameters<typeof s.read>[0]) {
+          enter('list');
           const t = performance.now();
           try {
             return await s.read(ctx);
@@ -696,10 +737,12 @@ export async function measureLive(
           }
         },
         normalize(raw: unknown, ctx: Parameters<typeof s.normalize>[1]) {
+          enter('analyze');
           const t = performance.now();
           try {
             return s.normalize(raw, ctx);
           } finally {
+            enter('assessBuild');
             phases.analyzeMs += performance.now() - t;
             tAnalyzed = performance.now();
           }
@@ -715,6 +758,7 @@ export async function measureLive(
         sources: timed,
         ...(clusterHint ? { clusterHint } : {}),
         async render(model, c) {
+          enter('render');
           const t = performance.now();
           phases.assessBuildMs = t - tAnalyzed;
           try {
@@ -724,10 +768,12 @@ export async function measureLive(
           }
         },
         async writeLocal(dir, artifacts) {
+          enter('write');
           const t = performance.now();
           try {
             return await writeLocal(dir, artifacts);
           } finally {
+            sample();
             phases.writeMs += performance.now() - t;
           }
         },
@@ -759,6 +805,18 @@ export async function measureLive(
         },
       };
     };
+    if (fullOnly) {
+      // One full path alone in a fresh process: its high-water mark is kubeproof's own, not the bare
+      // listing's (which holds whole lists by the client's contract).
+      await full();
+      sample();
+      return {
+        bare: { runsMs: [], bestMs: 0, medianMs: 0, sampledPeakRssMiB: 0, items: 0 },
+        full: { phasePeakRssMiB: phasePeaks() } as MeasureResult['full'],
+        baseRssMiB,
+        maxRssMiB: Math.round(ownHighWaterKiB() / 1024),
+      };
+    }
     await bare();
     const bareMs: number[] = [];
     const fullMs: number[] = [];
@@ -798,6 +856,7 @@ export async function measureLive(
         exitCode: last!.exitCode,
         findingsBySource: last!.bySource,
         phases: bestFull!.phases,
+        phasePeakRssMiB: phasePeaks(),
       },
       baseRssMiB,
       maxRssMiB: Math.round(ownHighWaterKiB() / 1024),
@@ -929,6 +988,20 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       clearInterval(timer);
     }
     await new Promise((r) => (client.exitCode !== null ? r(null) : client.once('exit', r)));
+    const alone = spawn(
+      process.execPath,
+      ['--expose-gc', SELF, '--measure-full-only', kubeconfig, '1', String(pageSize)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let aloneSampled = 0;
+    const aloneTimer = setInterval(() => (aloneSampled = Math.max(aloneSampled, vmRssKiB(alone.pid!))), 20);
+    let aloneMeasured: MeasureResult;
+    try {
+      aloneMeasured = JSON.parse(await firstLine(alone, 'full-path client child')) as MeasureResult;
+    } finally {
+      clearInterval(aloneTimer);
+    }
+    await new Promise((r) => (alone.exitCode !== null ? r(null) : alone.once('exit', r)));
     const kubectl =
       opts.kubectl === false ? { skipped: 'disabled' } : kubectlRun(kubeconfig, sourceLists(), pageSize);
     return {
@@ -942,6 +1015,9 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
       baseRssMiB: measured.baseRssMiB,
       clientMaxRssMiB: measured.maxRssMiB,
       clientSampledPeakRssMiB: Math.round(sampled / 1024),
+      fullAloneMaxRssMiB: Math.max(aloneMeasured.maxRssMiB, Math.round(aloneSampled / 1024)),
+      fullAlonePhasePeakRssMiB: aloneMeasured.full.phasePeakRssMiB,
+      fullAloneBaseRssMiB: aloneMeasured.baseRssMiB,
       processes:
         'API server in its own child process; bare listing and full path together in a second child (the measured one)',
     };
@@ -954,8 +1030,13 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--serve') return serve(JSON.parse(argv[1]!) as ClusterShape);
-  if (argv[0] === '--measure') {
-    const r = await measureLive(argv[1]!, Number(argv[2] ?? 3), Number(argv[3] ?? 500));
+  if (argv[0] === '--measure' || argv[0] === '--measure-full-only') {
+    const r = await measureLive(
+      argv[1]!,
+      Number(argv[2] ?? 3),
+      Number(argv[3] ?? 500),
+      argv[0] === '--measure-full-only',
+    );
     process.stdout.write(JSON.stringify(r) + '\n');
     return;
   }

@@ -132,7 +132,8 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     try {
       const raw = await source.read(ctx);
       const out = source.normalize(raw, ctx);
-      raws.set(source.id, raw);
+      // Only the correlation step reads the raw data again: hold it only when there is one.
+      if (deps.correlate) raws.set(source.id, raw);
       findings.push(...out.findings);
       evidence.push(...out.evidence);
       if (out.cluster) clusterFromInputs.push(out.cluster);

@@ -418,7 +418,11 @@ export class KubeClient implements ClusterReader {
     return (await entry)?.has(resource.plural) ?? false;
   }
 
-  /** Every item of a resource, read in pages; items yielded after the list completed (see class doc). */
+  /**
+   * Every item of a resource, read in pages; items yielded after the list completed (see class doc). When
+   * `resource.project` is set, each item is replaced by its projection as its page arrives (only the
+   * projections are held until the list completes; a 410 restart discards them with the rest).
+   */
   async *listAll(resource: ResourceRef, opts: ListOptions = {}): AsyncGenerator<KubeObject, void, undefined> {
     const items = await this.list(resource, opts);
     for (const item of items) yield item;
@@ -436,6 +440,7 @@ export class KubeClient implements ClusterReader {
     };
     const pageSize = opts.pageSize ?? 500;
     const apiVersion = groupVersion(resource);
+    const project = resource.project;
     for (let restarts = 0; ; restarts++) {
       const items: KubeObject[] = [];
       let cont: string | undefined;
@@ -475,13 +480,12 @@ export class KubeClient implements ClusterReader {
               path: base,
             });
           }
-          // List items arrive without apiVersion/kind: restore them so consumers see whole objects.
-          const obj = {
-            ...raw,
-            apiVersion: typeof raw['apiVersion'] === 'string' ? raw['apiVersion'] : apiVersion,
-            kind: typeof raw['kind'] === 'string' ? raw['kind'] : kind,
-          } as KubeObject;
-          items.push(scrubSecret(obj));
+          // List items arrive without apiVersion/kind: restore them so consumers see whole objects. The
+          // freshly parsed item is ours: set the fields in place (same key order as a spread copy).
+          if (typeof raw['apiVersion'] !== 'string') raw['apiVersion'] = apiVersion;
+          if (typeof raw['kind'] !== 'string') raw['kind'] = kind;
+          const obj = scrubSecret(raw as KubeObject);
+          items.push(project ? project(obj) : obj);
         });
         const meta = isRecord(body['metadata']) ? body['metadata'] : {};
         cont = typeof meta['continue'] === 'string' && meta['continue'] !== '' ? meta['continue'] : undefined;

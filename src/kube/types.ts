@@ -13,6 +13,12 @@ export interface ResourceRef {
   namespaced: boolean;
   /** Object kind (`ClusterRole`); filled in on items of a list, whose items carry no kind on the wire. */
   kind?: string;
+  /**
+   * Optional projection a live list applies to each item (apiVersion/kind set, secrets scrubbed) as its
+   * page arrives, so a large list is held as small views rather than whole objects. Readers may ignore it
+   * (snapshots do): a consumer must get the same results from the projected and the whole object.
+   */
+  project?: (item: KubeObject) => KubeObject;
 }
 
 /** A Kubernetes object as read from the API or a snapshot: only the fields every object has are typed. */

@@ -391,3 +391,26 @@ test('retry and restart log lines carry path and reason, never the token or resp
   t.false(text.includes('tok-123'));
   t.false(text.includes('etcd says'));
 });
+
+test('a projection replaces each item as its page arrives; a 410 restart discards the partial projections', async (t) => {
+  const { srv, client } = await setup(t, { objects: generatePods(1234, 2) });
+  let compactions = 0;
+  srv.onRequest = (r) => {
+    if (r.query['continue'] !== undefined && compactions === 0) {
+      compactions++;
+      srv.compact();
+    }
+  };
+  let calls = 0;
+  const project = (o: { apiVersion: string; kind: string; metadata: { name: string } }) => {
+    calls++;
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name } };
+  };
+  const items = (await collect(client.listAll({ ...PODS, project }))) as Record<string, unknown>[];
+  t.is(items.length, 1234, 'no duplicates, nothing missing');
+  t.is(calls, 500 + 1234, 'the first page was projected, then discarded with the restart');
+  t.deepEqual(Object.keys(items[0]!), ['apiVersion', 'kind', 'metadata']);
+  t.is(items[0]!['kind'], 'Pod');
+  t.is(items[0]!['apiVersion'], 'v1');
+  t.is(new Set(items.map((i) => (i['metadata'] as { name: string }).name)).size, 1234);
+});

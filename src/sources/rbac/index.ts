@@ -5,7 +5,7 @@
 import type { InputRecord } from '../../model/types.ts';
 import type { Source, SourceContext, SourceOutput } from '../types.ts';
 import { SourceError } from '../../errors.ts';
-import { collectList, listPath, type Lister, type ResourceDescriptor } from './kube-objects.ts';
+import { collectLists, listPath, type Lister } from './kube-objects.ts';
 import { RBAC_RESOURCES } from './model.ts';
 import { analyzeRbac, type RbacObjects } from './analyze.ts';
 
@@ -36,17 +36,27 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
     id: 'rbac',
     title: 'Kubernetes RBAC',
     async read(ctx: SourceContext): Promise<RbacRaw> {
+      const keys = [
+        'roles',
+        'clusterRoles',
+        'roleBindings',
+        'clusterRoleBindings',
+        'serviceAccounts',
+      ] as const;
+      // Up to 4 lists in flight; outcomes are examined in this order, so the first required list that
+      // failed is the one reported, as when they were read one after the other.
+      const outcomes = await collectLists(
+        list,
+        keys.map((k) => RBAC_RESOURCES[k]),
+        ctx.signal,
+      );
       const inputs: InputRecord[] = [];
-      const read = async (d: ResourceDescriptor): Promise<unknown[]> => {
-        const items = await collectList(list, d, ctx.signal);
-        inputs.push({ path: listPath(d), format: 'kubernetes-list' });
-        return items;
-      };
-      const required = async (key: 'roles' | 'clusterRoles' | 'roleBindings' | 'clusterRoleBindings') => {
-        const d = RBAC_RESOURCES[key];
-        try {
-          return await read(d);
-        } catch (err) {
+      const items: unknown[][] = [];
+      for (let i = 0; i < 4; i++) {
+        const d = RBAC_RESOURCES[keys[i]!];
+        const o = outcomes[i]!;
+        if ('error' in o) {
+          const err = o.error;
           throw new SourceError(
             'rbac-list',
             `listing ${d.group}/${d.plural} failed: ${err instanceof Error ? err.message : String(err)}`,
@@ -54,18 +64,23 @@ export function rbacSource(list: Lister): Source<RbacRaw> {
             { cause: err },
           );
         }
-      };
+        items.push(o.items);
+        inputs.push({ path: listPath(d), format: 'kubernetes-list' });
+      }
       const raw: RbacRaw = {
-        roles: await required('roles'),
-        clusterRoles: await required('clusterRoles'),
-        roleBindings: await required('roleBindings'),
-        clusterRoleBindings: await required('clusterRoleBindings'),
+        roles: items[0]!,
+        clusterRoles: items[1]!,
+        roleBindings: items[2]!,
+        clusterRoleBindings: items[3]!,
         readNotes: [],
         inputs,
       };
-      try {
-        raw.serviceAccounts = await read(RBAC_RESOURCES.serviceAccounts);
-      } catch (err) {
+      const sa = outcomes[4]!;
+      if ('items' in sa) {
+        raw.serviceAccounts = sa.items;
+        inputs.push({ path: listPath(RBAC_RESOURCES.serviceAccounts), format: 'kubernetes-list' });
+      } else {
+        const err = sa.error;
         // Optional list: without it only the dangling-ServiceAccount check is skipped (noted in the output).
         raw.readNotes.push(`serviceaccounts not read: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -4,6 +4,7 @@
  */
 import {
   arr,
+  at,
   optRec,
   optStr,
   parseMeta,
@@ -13,6 +14,7 @@ import {
   strArr,
   strMap,
   type ObjectMeta,
+  type Path,
   type ResourceDescriptor,
 } from './kube-objects.ts';
 
@@ -107,28 +109,29 @@ export const RBAC_RESOURCES = {
   },
 } as const satisfies Record<string, ResourceDescriptor>;
 
-export function parsePolicyRule(v: unknown, path: string): PolicyRule {
+export function parsePolicyRule(v: unknown, path: Path): PolicyRule {
   const r = rec(v, path);
   return {
-    verbs: strArr(r['verbs'], `${path}.verbs`),
-    apiGroups: strArr(r['apiGroups'], `${path}.apiGroups`),
-    resources: strArr(r['resources'], `${path}.resources`),
-    resourceNames: strArr(r['resourceNames'], `${path}.resourceNames`),
-    nonResourceURLs: strArr(r['nonResourceURLs'], `${path}.nonResourceURLs`),
+    verbs: strArr(r['verbs'], path, '.verbs'),
+    apiGroups: strArr(r['apiGroups'], path, '.apiGroups'),
+    resources: strArr(r['resources'], path, '.resources'),
+    resourceNames: strArr(r['resourceNames'], path, '.resourceNames'),
+    nonResourceURLs: strArr(r['nonResourceURLs'], path, '.nonResourceURLs'),
   };
 }
 
-export function parseLabelSelector(v: unknown, path: string): LabelSelector {
+export function parseLabelSelector(v: unknown, path: Path): LabelSelector {
   const r = rec(v, path);
+  const ep = at(path, '.matchExpressions');
   return {
-    matchLabels: strMap(r['matchLabels'], `${path}.matchLabels`),
-    matchExpressions: arr(r['matchExpressions'], `${path}.matchExpressions`).map((e, i) => {
-      const p = `${path}.matchExpressions[${i}]`;
+    matchLabels: strMap(r['matchLabels'], path, '.matchLabels'),
+    matchExpressions: arr(r['matchExpressions'], ep).map((e, i) => {
+      const p = at(ep, i);
       const x = rec(e, p);
       return {
-        key: str(x['key'], `${p}.key`),
-        operator: str(x['operator'], `${p}.operator`),
-        values: strArr(x['values'], `${p}.values`),
+        key: str(x['key'], p, '.key'),
+        operator: str(x['operator'], p, '.operator'),
+        values: strArr(x['values'], p, '.values'),
       };
     }),
   };
@@ -160,19 +163,20 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
 }
 
 function parseRole(kind: 'Role' | 'ClusterRole') {
-  return (v: unknown, path: string): RoleObj => {
+  return (v: unknown, path: Path): RoleObj => {
     const r = rec(v, path);
+    const rp = at(path, '.rules');
     const role: RoleObj = {
       kind,
-      meta: parseMeta(r['metadata'], `${path}.metadata`),
-      rules: arr(r['rules'], `${path}.rules`).map((x, i) => parsePolicyRule(x, `${path}.rules[${i}]`)),
+      meta: parseMeta(r['metadata'], path, '.metadata'),
+      rules: arr(r['rules'], rp).map((x, i) => parsePolicyRule(x, at(rp, i))),
     };
-    const agg = optRec(r['aggregationRule'], `${path}.aggregationRule`);
+    const agg = optRec(r['aggregationRule'], path, '.aggregationRule');
     if (agg) {
-      role.aggregationSelectors = arr(
-        agg['clusterRoleSelectors'],
-        `${path}.aggregationRule.clusterRoleSelectors`,
-      ).map((s, i) => parseLabelSelector(s, `${path}.aggregationRule.clusterRoleSelectors[${i}]`));
+      const sp = at(at(path, '.aggregationRule'), '.clusterRoleSelectors');
+      role.aggregationSelectors = arr(agg['clusterRoleSelectors'], sp).map((s, i) =>
+        parseLabelSelector(s, at(sp, i)),
+      );
     }
     return role;
   };
@@ -184,12 +188,12 @@ export const parseClusterRoleObj = parseRole('ClusterRole');
 const SA_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
 /** Normalises a subject; `bindingNs` is the RoleBinding's namespace (the default for a ServiceAccount subject). */
-export function parseSubject(v: unknown, path: string, bindingNs: string | undefined): Subject {
+export function parseSubject(v: unknown, path: Path, bindingNs: string | undefined): Subject {
   const r = rec(v, path);
-  const kind = str(r['kind'], `${path}.kind`);
-  const name = str(r['name'], `${path}.name`);
+  const kind = str(r['kind'], path, '.kind');
+  const name = str(r['name'], path, '.name');
   if (kind === 'ServiceAccount') {
-    const ns = optStr(r['namespace'], `${path}.namespace`) ?? bindingNs ?? '';
+    const ns = optStr(r['namespace'], path, '.namespace') ?? bindingNs ?? '';
     return { kind, name, namespace: ns };
   }
   if (kind === 'User') {
@@ -198,29 +202,32 @@ export function parseSubject(v: unknown, path: string, bindingNs: string | undef
     return { kind, name };
   }
   if (kind === 'Group') return { kind, name };
-  throw new ParseIssue(`${path}.kind`, `expected User, Group or ServiceAccount, got ${JSON.stringify(kind)}`);
+  throw new ParseIssue(
+    `${String(path)}.kind`,
+    `expected User, Group or ServiceAccount, got ${JSON.stringify(kind)}`,
+  );
 }
 
 function parseBinding(kind: 'RoleBinding' | 'ClusterRoleBinding') {
-  return (v: unknown, path: string): BindingObj => {
+  return (v: unknown, path: Path): BindingObj => {
     const r = rec(v, path);
-    const meta = parseMeta(r['metadata'], `${path}.metadata`);
-    const rr = rec(r['roleRef'], `${path}.roleRef`);
-    const refKind = str(rr['kind'], `${path}.roleRef.kind`);
+    const meta = parseMeta(r['metadata'], path, '.metadata');
+    const rr = rec(r['roleRef'], path, '.roleRef');
+    const rp = at(path, '.roleRef');
+    const refKind = str(rr['kind'], rp, '.kind');
     if (refKind !== 'Role' && refKind !== 'ClusterRole') {
       throw new ParseIssue(
-        `${path}.roleRef.kind`,
+        `${String(path)}.roleRef.kind`,
         `expected Role or ClusterRole, got ${JSON.stringify(refKind)}`,
       );
     }
     const ns = kind === 'RoleBinding' ? meta.namespace : undefined;
+    const sp = at(path, '.subjects');
     return {
       kind,
       meta,
-      roleRef: { kind: refKind, name: str(rr['name'], `${path}.roleRef.name`) },
-      subjects: arr(r['subjects'], `${path}.subjects`).map((s, i) =>
-        parseSubject(s, `${path}.subjects[${i}]`, ns),
-      ),
+      roleRef: { kind: refKind, name: str(rr['name'], rp, '.name') },
+      subjects: arr(r['subjects'], sp).map((s, i) => parseSubject(s, at(sp, i), ns)),
     };
   };
 }
@@ -228,9 +235,9 @@ function parseBinding(kind: 'RoleBinding' | 'ClusterRoleBinding') {
 export const parseRoleBindingObj = parseBinding('RoleBinding');
 export const parseClusterRoleBindingObj = parseBinding('ClusterRoleBinding');
 
-export function parseServiceAccountObj(v: unknown, path: string): ServiceAccountObj {
+export function parseServiceAccountObj(v: unknown, path: Path): ServiceAccountObj {
   const r = rec(v, path);
-  const sa: ServiceAccountObj = { meta: parseMeta(r['metadata'], `${path}.metadata`) };
+  const sa: ServiceAccountObj = { meta: parseMeta(r['metadata'], path, '.metadata') };
   const am = r['automountServiceAccountToken'];
   if (typeof am === 'boolean') sa.automountServiceAccountToken = am;
   return sa;

@@ -4,6 +4,7 @@
  */
 import {
   arr,
+  at,
   isRec,
   optBool,
   optNum,
@@ -15,6 +16,7 @@ import {
   strArr,
   strMap,
   type ObjectMeta,
+  type Path,
   type Rec,
   type ResourceDescriptor,
 } from '../rbac/kube-objects.ts';
@@ -151,162 +153,189 @@ export const DESCRIPTOR_BY_KIND: ReadonlyMap<string, ResourceDescriptor> = new M
   Object.values(WORKLOAD_RESOURCES).map((x) => [x.kind, x]),
 );
 
-function parseProfile(v: unknown, path: string): SeccompProfile | undefined {
-  const r = optRec(v, path);
+function parseProfile(v: unknown, path: Path, key: string): SeccompProfile | undefined {
+  const r = optRec(v, path, key);
   if (!r) return undefined;
   const p: SeccompProfile = {};
-  const t = optStr(r['type'], `${path}.type`);
+  const pp = at(path, key);
+  const t = optStr(r['type'], pp, '.type');
   if (t !== undefined) p.type = t;
-  const l = optStr(r['localhostProfile'], `${path}.localhostProfile`);
+  const l = optStr(r['localhostProfile'], pp, '.localhostProfile');
   if (l !== undefined) p.localhostProfile = l;
   return p;
 }
 
-function parseSc(v: unknown, path: string): SecurityContext | undefined {
-  const r = optRec(v, path);
+function parseSc(v: unknown, parent: Path, key: string): SecurityContext | undefined {
+  const r = optRec(v, parent, key);
   if (!r) return undefined;
+  const path = at(parent, key);
   const sc: SecurityContext = {};
   const set = <K extends keyof SecurityContext>(k: K, val: SecurityContext[K] | undefined): void => {
     if (val !== undefined) sc[k] = val;
   };
-  set('privileged', optBool(r['privileged'], `${path}.privileged`));
-  set('allowPrivilegeEscalation', optBool(r['allowPrivilegeEscalation'], `${path}.allowPrivilegeEscalation`));
-  set('runAsNonRoot', optBool(r['runAsNonRoot'], `${path}.runAsNonRoot`));
-  set('runAsUser', optNum(r['runAsUser'], `${path}.runAsUser`));
-  set('readOnlyRootFilesystem', optBool(r['readOnlyRootFilesystem'], `${path}.readOnlyRootFilesystem`));
-  set('procMount', optStr(r['procMount'], `${path}.procMount`));
-  const caps = optRec(r['capabilities'], `${path}.capabilities`);
+  set('privileged', optBool(r['privileged'], path, '.privileged'));
+  set('allowPrivilegeEscalation', optBool(r['allowPrivilegeEscalation'], path, '.allowPrivilegeEscalation'));
+  set('runAsNonRoot', optBool(r['runAsNonRoot'], path, '.runAsNonRoot'));
+  set('runAsUser', optNum(r['runAsUser'], path, '.runAsUser'));
+  set('readOnlyRootFilesystem', optBool(r['readOnlyRootFilesystem'], path, '.readOnlyRootFilesystem'));
+  set('procMount', optStr(r['procMount'], path, '.procMount'));
+  const caps = optRec(r['capabilities'], path, '.capabilities');
   if (caps) {
+    const cp = at(path, '.capabilities');
     sc.capabilities = {
-      add: strArr(caps['add'], `${path}.capabilities.add`),
-      drop: strArr(caps['drop'], `${path}.capabilities.drop`),
+      add: strArr(caps['add'], cp, '.add'),
+      drop: strArr(caps['drop'], cp, '.drop'),
     };
   }
-  set('seccompProfile', parseProfile(r['seccompProfile'], `${path}.seccompProfile`));
-  set('appArmorProfile', parseProfile(r['appArmorProfile'], `${path}.appArmorProfile`));
-  const se = optRec(r['seLinuxOptions'], `${path}.seLinuxOptions`);
+  set('seccompProfile', parseProfile(r['seccompProfile'], path, '.seccompProfile'));
+  set('appArmorProfile', parseProfile(r['appArmorProfile'], path, '.appArmorProfile'));
+  const se = optRec(r['seLinuxOptions'], path, '.seLinuxOptions');
   if (se) {
     const o: SELinuxOptions = {};
+    const sp = at(path, '.seLinuxOptions');
     for (const k of ['user', 'role', 'type', 'level'] as const) {
-      const val = optStr(se[k], `${path}.seLinuxOptions.${k}`);
+      const val = optStr(se[k], sp, `.${k}`);
       if (val !== undefined) o[k] = val;
     }
     sc.seLinuxOptions = o;
   }
-  const win = optRec(r['windowsOptions'], `${path}.windowsOptions`);
-  if (win) set('windowsHostProcess', optBool(win['hostProcess'], `${path}.windowsOptions.hostProcess`));
+  const win = optRec(r['windowsOptions'], path, '.windowsOptions');
+  if (win)
+    set('windowsHostProcess', optBool(win['hostProcess'], at(path, '.windowsOptions'), '.hostProcess'));
   if (r['sysctls'] !== undefined) {
-    sc.sysctls = arr(r['sysctls'], `${path}.sysctls`).map((s, i) => ({
-      name: str(rec(s, `${path}.sysctls[${i}]`)['name'], `${path}.sysctls[${i}].name`),
+    const sp = at(path, '.sysctls');
+    sc.sysctls = arr(r['sysctls'], sp).map((s, i) => ({
+      name: str(rec(s, sp, i)['name'], at(sp, i), '.name'),
     }));
   }
   return sc;
 }
 
-function parseContainer(group: ContainerGroup, index: number, v: unknown, path: string): ContainerSpec {
+function parseContainer(group: ContainerGroup, index: number, v: unknown, path: Path): ContainerSpec {
   const r = rec(v, path);
   const c: ContainerSpec = {
     group,
     index,
-    name: str(r['name'], `${path}.name`),
+    name: str(r['name'], path, '.name'),
     limits: {},
     hostPorts: [],
     secretEnv: [],
   };
-  const image = optStr(r['image'], `${path}.image`);
+  const image = optStr(r['image'], path, '.image');
   if (image !== undefined) c.image = image;
-  const sc = parseSc(r['securityContext'], `${path}.securityContext`);
+  const sc = parseSc(r['securityContext'], path, '.securityContext');
   if (sc) c.sc = sc;
-  const res = optRec(r['resources'], `${path}.resources`);
-  if (res) c.limits = strMap(res['limits'], `${path}.resources.limits`);
-  arr(r['ports'], `${path}.ports`).forEach((p, i) => {
-    const pr = rec(p, `${path}.ports[${i}]`);
-    const hp = optNum(pr['hostPort'], `${path}.ports[${i}].hostPort`);
-    if (hp !== undefined && hp !== 0) c.hostPorts.push({ path: `ports[${i}].hostPort`, port: hp });
-  });
-  arr(r['env'], `${path}.env`).forEach((e, i) => {
-    const er = rec(e, `${path}.env[${i}]`);
-    const vf = optRec(er['valueFrom'], `${path}.env[${i}].valueFrom`);
-    const skr = vf ? optRec(vf['secretKeyRef'], `${path}.env[${i}].valueFrom.secretKeyRef`) : undefined;
-    if (skr) {
-      const ref: SecretEnvRef = {
-        path: `env[${i}].valueFrom.secretKeyRef`,
-        secret: optStr(skr['name'], `${path}.env[${i}].valueFrom.secretKeyRef.name`) ?? '',
-      };
-      const key = optStr(skr['key'], `${path}.env[${i}].valueFrom.secretKeyRef.key`);
-      if (key !== undefined) ref.key = key;
-      const envName = optStr(er['name'], `${path}.env[${i}].name`);
-      if (envName !== undefined) ref.envName = envName;
-      c.secretEnv.push(ref);
+  const res = optRec(r['resources'], path, '.resources');
+  if (res) c.limits = strMap(res['limits'], at(path, '.resources'), '.limits');
+  const ports = arr(r['ports'], path, '.ports');
+  if (ports.length > 0) {
+    const pp = at(path, '.ports');
+    for (let i = 0; i < ports.length; i++) {
+      const pr = rec(ports[i], pp, i);
+      const hp = optNum(pr['hostPort'], at(pp, i), '.hostPort');
+      if (hp !== undefined && hp !== 0) c.hostPorts.push({ path: `ports[${i}].hostPort`, port: hp });
     }
-  });
-  arr(r['envFrom'], `${path}.envFrom`).forEach((e, i) => {
-    const er = rec(e, `${path}.envFrom[${i}]`);
-    const sr = optRec(er['secretRef'], `${path}.envFrom[${i}].secretRef`);
-    if (sr) {
-      c.secretEnv.push({
-        path: `envFrom[${i}].secretRef`,
-        secret: optStr(sr['name'], `${path}.envFrom[${i}].secretRef.name`) ?? '',
-      });
+  }
+  const env = arr(r['env'], path, '.env');
+  if (env.length > 0) {
+    const ep = at(path, '.env');
+    for (let i = 0; i < env.length; i++) {
+      const er = rec(env[i], ep, i);
+      if (er['valueFrom'] === undefined || er['valueFrom'] === null) continue;
+      const ip = at(ep, i);
+      const vf = rec(er['valueFrom'], ip, '.valueFrom');
+      const vp = at(ip, '.valueFrom');
+      const skr = optRec(vf['secretKeyRef'], vp, '.secretKeyRef');
+      if (skr) {
+        const sp = at(vp, '.secretKeyRef');
+        const ref: SecretEnvRef = {
+          path: `env[${i}].valueFrom.secretKeyRef`,
+          secret: optStr(skr['name'], sp, '.name') ?? '',
+        };
+        const key = optStr(skr['key'], sp, '.key');
+        if (key !== undefined) ref.key = key;
+        const envName = optStr(er['name'], ip, '.name');
+        if (envName !== undefined) ref.envName = envName;
+        c.secretEnv.push(ref);
+      }
     }
-  });
+  }
+  const envFrom = arr(r['envFrom'], path, '.envFrom');
+  if (envFrom.length > 0) {
+    const fp = at(path, '.envFrom');
+    for (let i = 0; i < envFrom.length; i++) {
+      const er = rec(envFrom[i], fp, i);
+      const sr = optRec(er['secretRef'], at(fp, i), '.secretRef');
+      if (sr) {
+        c.secretEnv.push({
+          path: `envFrom[${i}].secretRef`,
+          secret: optStr(sr['name'], at(at(fp, i), '.secretRef'), '.name') ?? '',
+        });
+      }
+    }
+  }
   return c;
 }
 
 const VOLUME_META_KEYS = new Set(['name']);
+const CONTAINER_GROUPS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
-export function parsePodSpec(v: unknown, path: string, annotations: Record<string, string>): PodSpecView {
+export function parsePodSpec(v: unknown, path: Path, annotations: Record<string, string>): PodSpecView {
   const r = rec(v, path);
   const containers: ContainerSpec[] = [];
-  for (const group of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
-    arr(r[group], `${path}.${group}`).forEach((c, i) =>
-      containers.push(parseContainer(group, i, c, `${path}.${group}[${i}]`)),
-    );
+  for (const group of CONTAINER_GROUPS) {
+    const list = arr(r[group], path, `.${group}`);
+    if (list.length === 0) continue;
+    const gp = at(path, `.${group}`);
+    for (let i = 0; i < list.length; i++) containers.push(parseContainer(group, i, list[i], at(gp, i)));
   }
-  const volumes: VolumeSpec[] = arr(r['volumes'], `${path}.volumes`).map((x, i) => {
-    const vr = rec(x, `${path}.volumes[${i}]`);
+  const vols = arr(r['volumes'], path, '.volumes');
+  const vp = at(path, '.volumes');
+  const volumes: VolumeSpec[] = vols.map((x, i) => {
+    const vr = rec(x, vp, i);
     const type =
       Object.keys(vr).find((k) => !VOLUME_META_KEYS.has(k) && vr[k] !== null && vr[k] !== undefined) ??
       'unknown';
-    const vol: VolumeSpec = { index: i, name: str(vr['name'], `${path}.volumes[${i}].name`), type };
+    const ip = at(vp, i);
+    const vol: VolumeSpec = { index: i, name: str(vr['name'], ip, '.name'), type };
     if (type === 'hostPath') {
-      const hp = rec(vr['hostPath'], `${path}.volumes[${i}].hostPath`);
-      vol.hostPath = optStr(hp['path'], `${path}.volumes[${i}].hostPath.path`) ?? '';
+      const hp = rec(vr['hostPath'], ip, '.hostPath');
+      vol.hostPath = optStr(hp['path'], at(ip, '.hostPath'), '.path') ?? '';
     }
     return vol;
   });
   const spec: PodSpecView = {
-    hostNetwork: optBool(r['hostNetwork'], `${path}.hostNetwork`) ?? false,
-    hostPID: optBool(r['hostPID'], `${path}.hostPID`) ?? false,
-    hostIPC: optBool(r['hostIPC'], `${path}.hostIPC`) ?? false,
+    hostNetwork: optBool(r['hostNetwork'], path, '.hostNetwork') ?? false,
+    hostPID: optBool(r['hostPID'], path, '.hostPID') ?? false,
+    hostIPC: optBool(r['hostIPC'], path, '.hostIPC') ?? false,
     containers,
     volumes,
     serviceAccountName:
-      optStr(r['serviceAccountName'], `${path}.serviceAccountName`) ??
-      optStr(r['serviceAccount'], `${path}.serviceAccount`) ??
+      optStr(r['serviceAccountName'], path, '.serviceAccountName') ??
+      optStr(r['serviceAccount'], path, '.serviceAccount') ??
       'default',
     annotations,
   };
-  const sc = parseSc(r['securityContext'], `${path}.securityContext`);
+  const sc = parseSc(r['securityContext'], path, '.securityContext');
   if (sc) spec.sc = sc;
-  const am = optBool(r['automountServiceAccountToken'], `${path}.automountServiceAccountToken`);
+  const am = optBool(r['automountServiceAccountToken'], path, '.automountServiceAccountToken');
   if (am !== undefined) spec.automountServiceAccountToken = am;
   return spec;
 }
 
-export function parsePod(v: unknown, path: string): PodObj {
+export function parsePod(v: unknown, path: Path): PodObj {
   const r = rec(v, path);
-  const meta = parseMeta(r['metadata'], `${path}.metadata`);
-  return { meta, spec: parsePodSpec(r['spec'], `${path}.spec`, meta.annotations) };
+  const meta = parseMeta(r['metadata'], path, '.metadata');
+  return { meta, spec: parsePodSpec(r['spec'], at(path, '.spec'), meta.annotations) };
 }
 
 function templateAt(
   r: Rec,
   segments: string[],
-  path: string,
+  path: Path,
 ): { spec?: PodSpecView; specPath: string; annotationsPath: string } {
   let cur: unknown = r;
-  let p = path;
+  let p: Path = path;
   for (const s of segments) {
     if (!isRec(cur))
       return {
@@ -314,16 +343,16 @@ function templateAt(
         annotationsPath: `${segments.join('.')}.metadata.annotations`,
       };
     cur = cur[s];
-    p = `${p}.${s}`;
+    p = at(p, `.${s}`);
   }
   const rel = segments.join('.');
   const tpl = optRec(cur, p);
   if (!tpl || tpl['spec'] === undefined)
     return { specPath: `${rel}.spec`, annotationsPath: `${rel}.metadata.annotations` };
-  const tmeta = optRec(tpl['metadata'], `${p}.metadata`);
-  const ann = tmeta ? strMap(tmeta['annotations'], `${p}.metadata.annotations`) : {};
+  const tmeta = optRec(tpl['metadata'], p, '.metadata');
+  const ann = tmeta ? strMap(tmeta['annotations'], at(p, '.metadata'), '.annotations') : {};
   return {
-    spec: parsePodSpec(tpl['spec'], `${p}.spec`, ann),
+    spec: parsePodSpec(tpl['spec'], at(p, '.spec'), ann),
     specPath: `${rel}.spec`,
     annotationsPath: `${rel}.metadata.annotations`,
   };
@@ -331,9 +360,9 @@ function templateAt(
 
 export function parseController(kind: string) {
   const segments = kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
-  return (v: unknown, path: string): ControllerObj => {
+  return (v: unknown, path: Path): ControllerObj => {
     const r = rec(v, path);
-    const meta = parseMeta(r['metadata'], `${path}.metadata`);
+    const meta = parseMeta(r['metadata'], path, '.metadata');
     const t = templateAt(r, segments, path);
     const c: ControllerObj = { kind, meta, specPath: t.specPath, annotationsPath: t.annotationsPath };
     if (t.spec) c.spec = t.spec;
@@ -341,35 +370,37 @@ export function parseController(kind: string) {
   };
 }
 
-export function parseNamespace(v: unknown, path: string): NamespaceObj {
-  return { meta: parseMeta(rec(v, path)['metadata'], `${path}.metadata`) };
+export function parseNamespace(v: unknown, path: Path): NamespaceObj {
+  return { meta: parseMeta(rec(v, path)['metadata'], path, '.metadata') };
 }
 
-export function parseNetworkPolicy(v: unknown, path: string): NetworkPolicyObj {
+export function parseNetworkPolicy(v: unknown, path: Path): NetworkPolicyObj {
   const r = rec(v, path);
-  const meta = parseMeta(r['metadata'], `${path}.metadata`);
-  const spec = optRec(r['spec'], `${path}.spec`) ?? {};
-  const sel = optRec(spec['podSelector'], `${path}.spec.podSelector`);
+  const meta = parseMeta(r['metadata'], path, '.metadata');
+  const spec = optRec(r['spec'], path, '.spec') ?? {};
+  const sp = at(path, '.spec');
+  const sel = optRec(spec['podSelector'], sp, '.podSelector');
+  const selp = at(sp, '.podSelector');
   const selectsAll =
     !sel ||
-    (Object.keys(strMap(sel['matchLabels'], `${path}.spec.podSelector.matchLabels`)).length === 0 &&
-      arr(sel['matchExpressions'], `${path}.spec.podSelector.matchExpressions`).length === 0);
-  const ingress = arr(spec['ingress'], `${path}.spec.ingress`);
-  const egress = arr(spec['egress'], `${path}.spec.egress`);
-  let policyTypes = strArr(spec['policyTypes'], `${path}.spec.policyTypes`);
+    (Object.keys(strMap(sel['matchLabels'], selp, '.matchLabels')).length === 0 &&
+      arr(sel['matchExpressions'], selp, '.matchExpressions').length === 0);
+  const ingress = arr(spec['ingress'], sp, '.ingress');
+  const egress = arr(spec['egress'], sp, '.egress');
+  let policyTypes = strArr(spec['policyTypes'], sp, '.policyTypes');
   // Kubernetes defaults policyTypes to Ingress, plus Egress when egress rules are present.
   if (policyTypes.length === 0) policyTypes = egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   return { meta, selectsAll, policyTypes, ingressRules: ingress.length, egressRules: egress.length };
 }
 
-export function parseMetaOnly(v: unknown, path: string): { meta: ObjectMeta } {
-  return { meta: parseMeta(rec(v, path)['metadata'], `${path}.metadata`) };
+export function parseMetaOnly(v: unknown, path: Path): { meta: ObjectMeta } {
+  return { meta: parseMeta(rec(v, path)['metadata'], path, '.metadata') };
 }
 
-export function parseServiceAccount(v: unknown, path: string): ServiceAccountView {
+export function parseServiceAccount(v: unknown, path: Path): ServiceAccountView {
   const r = rec(v, path);
-  const sa: ServiceAccountView = { meta: parseMeta(r['metadata'], `${path}.metadata`) };
-  const am = optBool(r['automountServiceAccountToken'], `${path}.automountServiceAccountToken`);
+  const sa: ServiceAccountView = { meta: parseMeta(r['metadata'], path, '.metadata') };
+  const am = optBool(r['automountServiceAccountToken'], path, '.automountServiceAccountToken');
   if (am !== undefined) sa.automountServiceAccountToken = am;
   return sa;
 }
