@@ -12,9 +12,9 @@
  * - `-`: standard input (node unknown unless given as `NODE=-`).
  * The format (JSON layouts or text) is detected from content, never from the extension.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../util/hash.ts';
+import { fsInputReader, type InputFileReader } from '../input-files.ts';
 import type { RawInput } from '../types.ts';
 
 export type NodeSource = 'explicit' | 'filename' | 'unknown';
@@ -42,33 +42,9 @@ export interface KubeBenchRaw {
 }
 
 /** The file system and stdin, injectable for tests. */
-export interface KubeBenchReader {
-  kind(p: string): Promise<'file' | 'dir' | 'missing' | 'other'>;
-  readFile(p: string): Promise<Uint8Array>;
-  readDir(p: string): Promise<string[]>;
-  readStdin(): Promise<Uint8Array>;
-}
+export type KubeBenchReader = InputFileReader;
 
-export const fsReader: KubeBenchReader = {
-  async kind(p) {
-    try {
-      const s = await stat(p);
-      return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw err;
-    }
-  },
-  readFile: (p) => readFile(p),
-  readDir: (p) => readdir(p),
-  async readStdin() {
-    // Reading a terminal would wait forever for a kube-bench output nobody is typing.
-    if (process.stdin.isTTY) throw new Error('standard input is a terminal: pipe kube-bench output into it');
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  },
-};
+export const fsReader: KubeBenchReader = fsInputReader('kube-bench output');
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const DIR_EXT = /\.(json|txt|log)$/i;

@@ -3,8 +3,8 @@
  * input becomes bytes or an error, so normalize() keeps the others (partial run).
  * Inputs (`--kubescape`, repeatable): a file path, or `-` for standard input.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { sha256Hex } from '../../util/hash.ts';
+import { fsInputReader, type InputFileReader } from '../input-files.ts';
 import type { RawInput } from '../types.ts';
 
 export interface KubescapeInputOk {
@@ -26,32 +26,9 @@ export interface KubescapeRaw {
 }
 
 /** The file system and stdin, injectable for tests. */
-export interface KubescapeReader {
-  kind(p: string): Promise<'file' | 'dir' | 'missing' | 'other'>;
-  readFile(p: string): Promise<Uint8Array>;
-  readStdin(): Promise<Uint8Array>;
-}
+export type KubescapeReader = Omit<InputFileReader, 'readDir'>;
 
-export const fsReader: KubescapeReader = {
-  async kind(p) {
-    try {
-      const s = await stat(p);
-      return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw err;
-    }
-  },
-  readFile: (p) => readFile(p),
-  async readStdin() {
-    // Reading a terminal would wait forever for output nobody is typing.
-    if (process.stdin.isTTY)
-      throw new Error('standard input is a terminal: pipe Kubescape JSON output into it');
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  },
-};
+export const fsReader: KubescapeReader = fsInputReader('Kubescape JSON output');
 
 const HINT = 'check the path given to --kubescape (use - to read standard input)';
 
