@@ -10,6 +10,7 @@ import type {
   RunRecord,
   SourceId,
 } from '../model/types.ts';
+import { compareNatural } from '../util/compare.ts';
 import { sha256Hex } from '../util/hash.ts';
 
 /** Version of the report.json contract (schemas/report.schema.json). Bump on any breaking change. */
@@ -86,9 +87,5 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-const RULE_ID_COLLATOR = new Intl.Collator('en', { numeric: true });
-
-/** Orders `1.2.10` after `1.2.9`. One collator for all calls: localeCompare with options builds one per call. */
-export function compareRuleIds(a: string, b: string): number {
-  return RULE_ID_COLLATOR.compare(a, b);
-}
+/** Orders `1.2.10` after `1.2.9`. */
+export const compareRuleIds = compareNatural;

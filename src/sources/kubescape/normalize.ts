@@ -23,10 +23,10 @@ import { parseResourceId } from './resource-id.ts';
 import { parseKubescapeJson } from './schema.ts';
 import { classifyStatus, deriveFromRules, severityFromScore } from './status.ts';
 import type { Classified } from './status.ts';
+import { compareNatural } from '../../util/compare.ts';
 
 const SOURCE = 'kubescape' as const;
 /** One collator for every sort: `localeCompare` with options builds a new one per call (200k findings: 30 s). */
-const COLLATOR = new Intl.Collator('en', { numeric: true });
 const CAP = 2048;
 const MAX_PATHS = 50;
 const MAX_LISTED = 20;
@@ -379,10 +379,10 @@ export function normalizeKubescape(raw: KubescapeRaw, ctx: SourceContext): Sourc
 
   const list = [...findings.values()].sort(
     (a, b) =>
-      COLLATOR.compare(a.ruleId, b.ruleId) ||
-      COLLATOR.compare(a.resource?.namespace ?? '', b.resource?.namespace ?? '') ||
-      COLLATOR.compare(a.resource?.kind ?? '', b.resource?.kind ?? '') ||
-      COLLATOR.compare(a.resource?.name ?? '', b.resource?.name ?? '') ||
+      compareNatural(a.ruleId, b.ruleId) ||
+      compareNatural(a.resource?.namespace ?? '', b.resource?.namespace ?? '') ||
+      compareNatural(a.resource?.kind ?? '', b.resource?.kind ?? '') ||
+      compareNatural(a.resource?.name ?? '', b.resource?.name ?? '') ||
       (a.id < b.id ? -1 : 1),
   );
   const count = (s: FindingStatus): number => list.filter((f) => f.status === s).length;

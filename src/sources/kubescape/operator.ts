@@ -22,10 +22,10 @@ import { redactText, redactValue } from '../../util/redact.ts';
 import type { SourceContext, SourceOutput } from '../types.ts';
 import { isObj } from './schema.ts';
 import { classifyStatus, severityFromScore, severityFromWord } from './status.ts';
+import { compareNatural } from '../../util/compare.ts';
 
 const SOURCE = 'kubescape' as const;
 /** One collator for every sort: `localeCompare` with options builds a new one per call (200k findings: 30 s). */
-const COLLATOR = new Intl.Collator('en', { numeric: true });
 const GROUP = 'spdx.softwarecomposition.kubescape.io';
 const VERSION = 'v1beta1';
 
@@ -355,10 +355,10 @@ export function normalizeOperatorScans(objects: OperatorScans, ctx: SourceContex
 
   const list = [...findings.values()].sort(
     (a, b) =>
-      COLLATOR.compare(a.ruleId, b.ruleId) ||
-      COLLATOR.compare(a.resource?.namespace ?? '', b.resource?.namespace ?? '') ||
-      COLLATOR.compare(a.resource?.kind ?? '', b.resource?.kind ?? '') ||
-      COLLATOR.compare(a.resource?.name ?? '', b.resource?.name ?? ''),
+      compareNatural(a.ruleId, b.ruleId) ||
+      compareNatural(a.resource?.namespace ?? '', b.resource?.namespace ?? '') ||
+      compareNatural(a.resource?.kind ?? '', b.resource?.kind ?? '') ||
+      compareNatural(a.resource?.name ?? '', b.resource?.name ?? ''),
   );
   const count = (st: FindingStatus): number => list.filter((f) => f.status === st).length;
   const inputs: InputRecord[] = [
