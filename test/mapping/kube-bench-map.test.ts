@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { textFingerprint } from '../../src/mapping/fingerprint.ts';
+import { SECTION5_VOCAB } from '../support/objective-vocab.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
 const sharedRoot = process.env['KUBEPROOF_SHARED'] ?? path.resolve(projectRoot, '../shared');
@@ -251,42 +252,7 @@ test('audit retention links to PCI DSS 10.5.1 are partial and say why', (t) => {
 });
 
 test('policies.yaml defines every id of the shared section-5 vocabulary', (t) => {
-  const vocab = [
-    'k8s.rbac.cluster-admin-restricted',
-    'k8s.rbac.secrets-access-minimized',
-    'k8s.rbac.no-wildcards',
-    'k8s.rbac.pod-create-minimized',
-    'k8s.rbac.default-sa-not-used',
-    'k8s.rbac.sa-token-automount-limited',
-    'k8s.rbac.system-masters-not-used',
-    'k8s.rbac.escalation-verbs-minimized',
-    'k8s.rbac.pv-create-minimized',
-    'k8s.rbac.nodes-proxy-minimized',
-    'k8s.rbac.csr-approval-minimized',
-    'k8s.rbac.webhook-config-minimized',
-    'k8s.rbac.sa-token-create-minimized',
-    'k8s.namespace.pod-security-enforced',
-    'k8s.workload.privileged-disallowed',
-    'k8s.workload.host-pid-disallowed',
-    'k8s.workload.host-ipc-disallowed',
-    'k8s.workload.host-network-disallowed',
-    'k8s.workload.privilege-escalation-disallowed',
-    'k8s.workload.run-as-non-root',
-    'k8s.workload.net-raw-dropped',
-    'k8s.workload.capabilities-restricted',
-    'k8s.workload.windows-hostprocess-disallowed',
-    'k8s.workload.hostpath-disallowed',
-    'k8s.workload.hostport-disallowed',
-    'k8s.network.cni-supports-policies',
-    'k8s.network.policies-defined',
-    'k8s.secrets.not-in-env',
-    'k8s.secrets.external-storage',
-    'k8s.image.provenance',
-    'k8s.namespace.boundaries',
-    'k8s.workload.seccomp-profile',
-    'k8s.workload.security-context',
-    'k8s.namespace.default-not-used',
-  ];
+  const vocab = SECTION5_VOCAB;
   const inPolicies = new Set(objectives.filter((o) => o.file === 'policies.yaml').map((o) => o.id));
   for (const id of vocab) t.true(inPolicies.has(id), `${id} missing from policies.yaml`);
   t.is(vocab.length, 34);

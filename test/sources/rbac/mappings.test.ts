@@ -3,45 +3,9 @@ import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { RBAC_RULE_IDS } from '../../../src/sources/rbac/index.ts';
 import { WORKLOAD_RULE_IDS } from '../../../src/sources/workloads/index.ts';
+import { SECTION5_VOCAB as SHARED_VOCAB } from '../../support/objective-vocab.ts';
 import { loadYaml, projectRoot, sharedFrameworks } from './helpers.ts';
 
-/** Objective ids defined in mappings/objectives/policies.yaml by the kube-bench map (agreed vocabulary). */
-const SHARED_VOCAB = [
-  'k8s.rbac.cluster-admin-restricted',
-  'k8s.rbac.secrets-access-minimized',
-  'k8s.rbac.no-wildcards',
-  'k8s.rbac.pod-create-minimized',
-  'k8s.rbac.default-sa-not-used',
-  'k8s.rbac.sa-token-automount-limited',
-  'k8s.rbac.system-masters-not-used',
-  'k8s.rbac.escalation-verbs-minimized',
-  'k8s.rbac.pv-create-minimized',
-  'k8s.rbac.nodes-proxy-minimized',
-  'k8s.rbac.csr-approval-minimized',
-  'k8s.rbac.webhook-config-minimized',
-  'k8s.rbac.sa-token-create-minimized',
-  'k8s.namespace.pod-security-enforced',
-  'k8s.workload.privileged-disallowed',
-  'k8s.workload.host-pid-disallowed',
-  'k8s.workload.host-ipc-disallowed',
-  'k8s.workload.host-network-disallowed',
-  'k8s.workload.privilege-escalation-disallowed',
-  'k8s.workload.run-as-non-root',
-  'k8s.workload.net-raw-dropped',
-  'k8s.workload.capabilities-restricted',
-  'k8s.workload.windows-hostprocess-disallowed',
-  'k8s.workload.hostpath-disallowed',
-  'k8s.workload.hostport-disallowed',
-  'k8s.network.cni-supports-policies',
-  'k8s.network.policies-defined',
-  'k8s.secrets.not-in-env',
-  'k8s.secrets.external-storage',
-  'k8s.image.provenance',
-  'k8s.namespace.boundaries',
-  'k8s.workload.seccomp-profile',
-  'k8s.workload.security-context',
-  'k8s.namespace.default-not-used',
-];
 
 interface ObjectiveFile {
   reviewed: string;
