@@ -118,15 +118,20 @@ test('live-cluster: server and client in child processes; bare listing reads eve
   // serviceaccounts are read by both sources, so the bare listing counts them twice.
   const sas = 4 * 2;
   t.is(r.bare.items, r.objects + sas);
-  t.true(r.full.findings > 0);
+  t.true(r.full.findings > 0, `findings ${r.full.findings}`);
   t.is(r.full.exitCode, 0);
   // the Kubescape operator is not installed on the test server: its source is recorded as skipped, with no findings
   t.deepEqual(Object.keys(r.full.findingsBySource).sort(), ['kubescape', 'rbac', 'workloads']);
   t.is(r.full.findingsBySource['kubescape'], 0);
-  t.true(r.full.reportBytes > 0);
-  t.true(r.ratio > 0);
-  t.true(r.clientMaxRssMiB > 0 && r.clientSampledPeakRssMiB > 0);
-  // VmHWM of the client itself: at least what the client sampled in-process, and not inherited from this process.
-  t.true(r.clientMaxRssMiB >= r.full.sampledPeakRssMiB - 1);
+  t.true(r.full.reportBytes > 0, `reportBytes ${r.full.reportBytes}`);
+  t.true(r.ratio > 0, `ratio ${r.ratio}`);
+  t.true(r.clientMaxRssMiB > 0, `clientMaxRssMiB ${r.clientMaxRssMiB}`);
+  t.true(r.clientSampledPeakRssMiB > 0, `clientSampledPeakRssMiB ${r.clientSampledPeakRssMiB}`);
+  // VmHWM of the client itself is about what the client sampled in-process. The kernel's RSS counters are
+  // per-CPU and read approximately (and lag on some kernels), so the two agree only within a margin: 10 %.
+  const rss = `VmHWM ${r.clientMaxRssMiB} MiB, sampled in-process ${r.full.sampledPeakRssMiB} MiB`;
+  t.true(r.clientMaxRssMiB >= r.full.sampledPeakRssMiB * 0.9, rss);
+  // ... and it is the client's own, not this test process's high-water mark inherited across fork.
+  t.true(r.clientMaxRssMiB <= Math.max(r.full.sampledPeakRssMiB, r.clientSampledPeakRssMiB) * 1.5 + 32, rss);
   t.deepEqual(r.kubectl, { skipped: 'disabled' });
 });
