@@ -5,6 +5,7 @@ import { deliverAll, hasRemoteTargets } from '../deliver/index.ts';
 import type { Artifact, Receipt, ReportModel } from '../model/types.ts';
 import type { RenderResult } from '../run.ts';
 import type { Logger } from '../util/log.ts';
+import { sha256Hex } from '../util/hash.ts';
 
 export { writeLocal } from '../deliver/file.ts';
 
@@ -24,7 +25,11 @@ export async function renderFormats(model: ReportModel, cfg: Config): Promise<Re
   };
   for (const format of formats) {
     try {
-      artifacts.push(...(await renderAll(model, [format], opts)));
+      const made = await renderAll(model, [format], opts);
+      artifacts.push(...made);
+      // report.json comes first: the other formats reuse its hash instead of rendering it again.
+      const json = format === 'json' ? made.find((a) => a.filename === 'report.json') : undefined;
+      if (json) opts.reportSha256 = sha256Hex(json.body);
     } catch (err) {
       if (err instanceof KubeproofError) errors.push(err);
       else errors.push(new KubeproofError('render', `rendering ${format} failed: ${(err as Error).message}`));

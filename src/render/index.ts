@@ -1,6 +1,7 @@
 /**
  * Renderers of the ReportModel. renderAll() filters frameworks, renders report.json first and passes
- * the SHA-256 of its exact bytes to the HTML and PDF renderers (shown on their cover). The PDF module
+ * the SHA-256 of its exact bytes to the HTML and PDF renderers (shown on their cover); given that hash
+ * (opts.reportSha256), it renders report.json only when json is among the formats. The PDF module
  * (and with it puppeteer) is imported only when the pdf format is requested.
  */
 import type { Artifact, ReportModel } from '../model/types.ts';
@@ -50,13 +51,14 @@ export async function renderAll(
     throw new UsageError(`unknown format(s) ${unknown.join(', ')}`, `choose from ${FORMATS.join(', ')}`);
   }
   const filtered = filterFrameworks(model, opts.frameworks);
-  const json = renderJson(filtered);
-  const withHash: RenderOptions = { ...opts, reportSha256: opts.reportSha256 ?? sha256Hex(json.body) };
+  // report.json is rendered when asked for, or when its hash is needed and not given.
+  const json = formats.includes('json') || opts.reportSha256 === undefined ? renderJson(filtered) : undefined;
+  const withHash: RenderOptions = { ...opts, reportSha256: opts.reportSha256 ?? sha256Hex(json!.body) };
   const out: Artifact[] = [];
   for (const format of FORMATS) {
     if (!formats.includes(format)) continue;
     if (format === 'json') {
-      out.push(json);
+      out.push(json!);
       continue;
     }
     const r = await RENDERERS[format].render(filtered, withHash);

@@ -1,13 +1,81 @@
 import type { Artifact, ReportModel } from '../model/types.ts';
 import type { Renderer } from './types.ts';
 
-/** report.json: the model itself, 2-space indented, keys in the order the builder wrote them, final newline. */
+/**
+ * report.json: the model itself, 2-space indented, keys in the order the builder wrote them, final newline.
+ * The body is the UTF-8 bytes, made once: hashing, the bundle manifest, the local copy and the uploads all
+ * use them as they are.
+ */
 export function renderJson(model: ReportModel): Artifact {
-  return {
-    filename: 'report.json',
-    mediaType: 'application/json',
-    body: `${JSON.stringify(model, null, 2)}\n`,
-  };
+  return { filename: 'report.json', mediaType: 'application/json', body: stringifyIndented(model) };
 }
 
 export const jsonRenderer: Renderer = { format: 'json', render: (model) => renderJson(model) };
+
+/** Containers this deep (the model, its arrays, their elements) are written member by member. */
+const SPLIT_DEPTH = 3;
+/** Text gathered before it is encoded into one chunk of the output. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * The bytes of `JSON.stringify(value, null, 2) + '\n'`, written in pieces: the outer containers member by
+ * member, everything below SPLIT_DEPTH by JSON.stringify itself, re-indented. One JSON.stringify of a large
+ * report builds the whole text in the heap twice over (its parts, then the flat string) before it can be
+ * encoded; this way the heap holds about one CHUNK_CHARS of text at a time, and the work is the same.
+ * Re-indenting by replacing newlines is exact: JSON.stringify escapes every control character inside
+ * strings, so each newline in its output is layout.
+ */
+export function stringifyIndented(value: unknown): Buffer {
+  const chunks: Buffer[] = [];
+  let text = '';
+  const put = (s: string): void => {
+    text += s;
+    if (text.length >= CHUNK_CHARS) {
+      chunks.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  };
+  emit(value, '', 0, put);
+  chunks.push(Buffer.from(`${text}\n`, 'utf8'));
+  return Buffer.concat(chunks);
+}
+
+/** JSON.stringify leaves out object members with these values, and writes null for such array elements. */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+function emit(v: unknown, indent: string, depth: number, put: (s: string) => void): void {
+  if (
+    depth < SPLIT_DEPTH &&
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { toJSON?: unknown }).toJSON !== 'function'
+  ) {
+    const inner = `${indent}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return put('[]');
+      put('[\n');
+      for (let i = 0; i < v.length; i++) {
+        put(inner);
+        const x: unknown = v[i];
+        if (omitted(x)) put('null');
+        else emit(x, inner, depth + 1, put);
+        put(i < v.length - 1 ? ',\n' : '\n');
+      }
+      return put(`${indent}]`);
+    }
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => !omitted(o[k]));
+    if (keys.length === 0) return put('{}');
+    put('{\n');
+    keys.forEach((k, i) => {
+      put(`${inner}${JSON.stringify(k)}: `);
+      emit(o[k], inner, depth + 1, put);
+      put(i < keys.length - 1 ? ',\n' : '\n');
+    });
+    return put(`${indent}}`);
+  }
+  const s = JSON.stringify(v, null, 2);
+  put(indent === '' ? s : s.replaceAll('\n', `\n${indent}`));
+}
