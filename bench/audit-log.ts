@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { readAuditLogs } from '../src/sources/audit-log/read.ts';
 import { DEFAULT_OPTIONS } from '../src/sources/audit-log/types.ts';
 
@@ -230,7 +231,9 @@ interface ChildRun {
 }
 
 async function runNodeChild(mode: 'kubeproof' | 'bare', file: string, workers: number): Promise<ChildRun> {
+  // kubeproof runs under the flags bin/kubeproof gives node; the bare loop under node's defaults.
   const { stdout, code, stderr } = await runChild(process.execPath, [
+    ...(mode === 'kubeproof' ? NODE_FLAGS : []),
     SELF,
     '--child',
     mode,

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { renderFormats, writeLocal } from '../src/cli/outputs.ts';
 import { createKubeClient } from '../src/kube/client.ts';
@@ -976,7 +977,7 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
     );
     const client = spawn(
       process.execPath,
-      ['--expose-gc', SELF, '--measure', kubeconfig, String(repeat), String(pageSize)],
+      [...NODE_FLAGS, '--expose-gc', SELF, '--measure', kubeconfig, String(repeat), String(pageSize)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let sampled = 0;
@@ -990,7 +991,7 @@ export async function benchLiveCluster(opts: LiveClusterOptions = {}): Promise<L
     await new Promise((r) => (client.exitCode !== null ? r(null) : client.once('exit', r)));
     const alone = spawn(
       process.execPath,
-      ['--expose-gc', SELF, '--measure-full-only', kubeconfig, '1', String(pageSize)],
+      [...NODE_FLAGS, '--expose-gc', SELF, '--measure-full-only', kubeconfig, '1', String(pageSize)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let aloneSampled = 0;

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { OPTIONS } from '../../src/config/options.ts';
 import { TOOL_VERSION } from '../../src/version.ts';
-import { runCli } from '../support/cli.ts';
+import { BIN, runCli } from '../support/cli.ts';
 
 test('--version prints the package version', async (t) => {
   const r = await runCli(['--version']);
@@ -269,4 +271,12 @@ test('a JSON syntax error never quotes the input (it may be part of a secret) in
   ]) {
     t.false(text.includes('S3cret'));
   }
+});
+
+test('bin/kubeproof starts node with exactly the V8 flags of src/cli/node-flags.ts', (t) => {
+  const script = readFileSync(BIN, 'utf8');
+  const exec = script.split('\n').find((l) => l.startsWith('exec node '));
+  t.truthy(exec, 'bin/kubeproof ends in exec node ...');
+  const flags = exec!.split(/\s+/).filter((w) => w.startsWith('--') && !w.startsWith('--disable-warning'));
+  t.deepEqual(flags, [...NODE_FLAGS]);
 });
