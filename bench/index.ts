@@ -292,8 +292,9 @@ const auditLog: BenchDef = {
       ],
       notes: [
         ...(jq ? [] : ['jq not installed: the jq comparison was skipped']),
-        `maxRSS of a child on Linux starts at its parent's RSS at fork; this process had ${parentRssMiB} MiB ` +
-          'when the contestants were spawned, so no maxRSS above can be lower than that',
+        "peak RSS of the Node contestants is their own VmHWM (/proc/self/status, reset at exec), jq's from " +
+          `/usr/bin/time; this process held ${parentRssMiB} MiB when they were spawned (not counted in theirs)`,
+        'kubeproof runs under the V8 flags bin/kubeproof passes (src/cli/node-flags.ts), the bare loop under defaults',
       ],
       raw: r,
     };
