@@ -40,7 +40,10 @@ export interface RunDeps {
    * Cross-source analysis after collection (audit-log × rbac: unused and exercised grants), given the
    * raw data of every source that ran; its findings join the named source's.
    */
-  correlate?: (raws: ReadonlyMap<SourceId, unknown>, ctx: SourceContext) => { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined;
+  correlate?: (
+    raws: ReadonlyMap<SourceId, unknown>,
+    ctx: SourceContext,
+  ) => { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined;
   /** Waiver/attestation folders loaded besides the configured ones (the mappings folder's waivers/). */
   defaultGovernancePaths?: string[];
   /**
@@ -53,7 +56,11 @@ export interface RunDeps {
    * with them, and the citation handed to deliverers. An error-level problem means the signing key could not
    * be used (exit 2); the manifest is then written unsigned.
    */
-  seal?: (model: ReportModel, artifacts: Artifact[], cfg: Config) => Promise<{ artifacts: Artifact[]; bundle: BundleRef; problems: Problem[] }>;
+  seal?: (
+    model: ReportModel,
+    artifacts: Artifact[],
+    cfg: Config,
+  ) => Promise<{ artifacts: Artifact[]; bundle: BundleRef; problems: Problem[] }>;
   /** Called once the local copy is written (src/history/: the run's compact summary). */
   afterWrite?: (model: ReportModel, cfg: Config) => Promise<void>;
 }
@@ -132,6 +139,7 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     try {
       const raw = await source.read(ctx);
       const out = source.normalize(raw, ctx);
+      traceDerived(out);
       // Only the correlation step reads the raw data again: hold it only when there is one.
       if (deps.correlate) raws.set(source.id, raw);
       findings.push(...out.findings);
@@ -152,7 +160,11 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
       };
       runs.push(rec);
       if (out.partialError) {
-        problems.push({ severity: 'error', message: `${source.id}: ${out.partialError.message}`, ...hint(out.partialError.hint) });
+        problems.push({
+          severity: 'error',
+          message: `${source.id}: ${out.partialError.message}`,
+          ...hint(out.partialError.hint),
+        });
         escalate(out.partialError.code === 'input' ? 2 : 3);
       }
       log.info(`${source.id}: ${out.findings.length} findings`, { durationMs: rec.durationMs });
@@ -182,6 +194,11 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     const extra = deps.correlate(raws, ctx);
     const rec = extra && runs.find((r) => r.source === extra.source);
     if (extra && rec) {
+      // A correlation is derived from every source whose data it read.
+      traceDerived({
+        evidence: extra.evidence,
+        inputs: runs.filter((r) => raws.has(r.source)).flatMap((r) => r.inputs),
+      });
       findings.push(...extra.findings);
       evidence.push(...extra.evidence);
       rec.findingCount += extra.findings.length;
@@ -197,7 +214,11 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
       gov = governance(await loadGovernance(govPaths), deps.now(), cluster.name);
     } catch (err) {
       const e = describe(err);
-      problems.push({ severity: 'error', message: `${e.message} (no waiver or attestation was applied)`, ...hint(e.hint) });
+      problems.push({
+        severity: 'error',
+        message: `${e.message} (no waiver or attestation was applied)`,
+        ...hint(e.hint),
+      });
       escalate(err instanceof KubeproofError ? 2 : 1);
     }
   }
@@ -263,24 +284,33 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     for (const r of remote) {
       receipts.push(r);
       if (!r.ok) {
-        problems.push({ severity: 'error', message: `delivery to ${r.target} failed: ${r.error ?? 'unknown error'}` });
+        problems.push({
+          severity: 'error',
+          message: `delivery to ${r.target} failed: ${r.error ?? 'unknown error'}`,
+        });
         escalate(3);
       }
     }
     if (remote.length > 0) {
       // report.json is immutable once written (its hash is cited); receipts go beside it
       const at = deps.now().toISOString();
-      const body = JSON.stringify({ reportId: model.reportId, deliveries: toDeliveries(receipts, at) }, null, 2) + '\n';
+      const body =
+        JSON.stringify({ reportId: model.reportId, deliveries: toDeliveries(receipts, at) }, null, 2) + '\n';
       await deps.writeLocal(cfg.out, [{ filename: 'deliveries.json', mediaType: 'application/json', body }]);
     }
   }
 
   if (cfg.failOn !== 'none') {
     const trip = model.frameworks.some((f) =>
-      f.controls.some((c) => c.status === 'fail' || (cfg.failOn === 'incomplete' && c.status === 'incomplete')),
+      f.controls.some(
+        (c) => c.status === 'fail' || (cfg.failOn === 'incomplete' && c.status === 'incomplete'),
+      ),
     );
     if (trip) {
-      problems.push({ severity: 'warning', message: `--fail-on ${cfg.failOn}: at least one control is ${cfg.failOn === 'fail' ? 'failing' : 'failing or incomplete'}` });
+      problems.push({
+        severity: 'warning',
+        message: `--fail-on ${cfg.failOn}: at least one control is ${cfg.failOn === 'fail' ? 'failing' : 'failing or incomplete'}`,
+      });
       escalate(4);
     }
   }
@@ -319,3 +349,16 @@ export function resolveCluster(
 }
 
 export type { SourceId };
+
+/**
+ * Derived evidence (a view over many objects or events) has no single place to point at: its locator also
+ * names the inputs of this run it was computed from, so every piece of evidence leads back to what was read.
+ * Evidence ids are already fixed by then (they do not depend on this list).
+ */
+export function traceDerived(out: Pick<SourceOutput, 'evidence' | 'inputs'>): void {
+  const inputs = out.inputs.map((i) => i.path);
+  if (inputs.length === 0) return;
+  for (const e of out.evidence) {
+    if (e.kind === 'derived' && e.locator.inputs === undefined) e.locator = { ...e.locator, inputs };
+  }
+}

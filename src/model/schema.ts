@@ -55,6 +55,7 @@ const evidence = z.looseObject({
     line: z.number().optional(),
     apiPath: z.string().optional(),
     auditIds: z.array(z.string()).optional(),
+    inputs: z.array(z.string()).optional(),
   }),
   sha256: z.string().optional(),
   excerpt: z.unknown(),

@@ -68,6 +68,11 @@ export interface Locator {
   apiPath?: string;
   /** Audit event ids. */
   auditIds?: string[];
+  /**
+   * For derived evidence (a view computed over many objects or events, e.g. RBAC who-can): the inputs of
+   * the same source's run it was computed from, as in `runs[].inputs[].path` (their hashes are there).
+   */
+  inputs?: string[];
 }
 
 export interface Evidence {

@@ -115,6 +115,10 @@ function locatorText(e: Evidence): string {
   if (l.apiPath) parts.push(l.apiPath);
   if (l.auditIds?.length)
     parts.push(`audit ids ${l.auditIds.slice(0, 3).join(', ')}${l.auditIds.length > 3 ? '…' : ''}`);
+  if (l.inputs?.length)
+    parts.push(
+      `derived from ${l.inputs.slice(0, 4).join(', ')}${l.inputs.length > 4 ? ` and ${l.inputs.length - 4} more inputs` : ''}`,
+    );
   return parts.join(' · ') || e.source;
 }
 
@@ -174,7 +178,9 @@ function controlView(
   // without excerpts (they decide nothing; their evidence is in report.json and findings.csv).
   const decisive = fs.filter((f) => f.status === 'fail' || f.status === 'waived' || f.status === 'error');
   const evidenceIds = [
-    ...new Set([...decisive, ...fs.filter((f) => f.status === 'pass').slice(0, 1)].flatMap((f) => f.evidenceIds)),
+    ...new Set(
+      [...decisive, ...fs.filter((f) => f.status === 'pass').slice(0, 1)].flatMap((f) => f.evidenceIds),
+    ),
   ].slice(0, caps.evidencePerControl);
   const rules = new Map<
     string,
@@ -520,7 +526,9 @@ function changesView(model: ReportModel) {
     resolvedFailures: d.resolvedFailures.slice(0, cap),
     resolvedFailuresMore: Math.max(0, d.resolvedFailures.length - cap),
     resolvedFailuresCount: d.resolvedFailures.length,
-    controls: d.controls.slice(0, cap).map((c) => ({ ...c, framework: names.get(c.framework) ?? c.framework })),
+    controls: d.controls
+      .slice(0, cap)
+      .map((c) => ({ ...c, framework: names.get(c.framework) ?? c.framework })),
     controlsMore: Math.max(0, d.controls.length - cap),
     controlsCount: d.controls.length,
   };
@@ -533,7 +541,11 @@ function changesView(model: ReportModel) {
 function versionText(model: ReportModel, r: ReportModel['runs'][number]): string {
   if (r.toolVersion) return r.toolVersion;
   if (r.source === 'rbac' || r.source === 'workloads') return `kubeproof ${model.tool.version}`;
-  const variants = [...new Set(model.findings.filter((f) => f.source === r.source && f.ruleVariant).map((f) => f.ruleVariant!))].sort();
+  const variants = [
+    ...new Set(
+      model.findings.filter((f) => f.source === r.source && f.ruleVariant).map((f) => f.ruleVariant!),
+    ),
+  ].sort();
   return variants.length > 0 ? `not recorded (benchmark ${variants.join(', ')})` : 'not recorded';
 }
 
@@ -553,7 +565,12 @@ function periodText(model: ReportModel): string {
           ? `up to ${fmtDate(to)}`
           : undefined;
   if (!window) return `${at} (no evidence window set)`;
-  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
-  if (!auditRead) return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
-  return model.runs.some((r) => r.source !== 'audit-log') ? `audit logs ${window}; other sources ${at}` : `audit logs ${window}`;
+  const auditRead = model.runs.some(
+    (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
+  );
+  if (!auditRead)
+    return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
+  return model.runs.some((r) => r.source !== 'audit-log')
+    ? `audit logs ${window}; other sources ${at}`
+    : `audit logs ${window}`;
 }

@@ -14,7 +14,7 @@ import { compareNatural } from '../util/compare.ts';
 import { sha256Hex } from '../util/hash.ts';
 
 /** Version of the report.json contract (schemas/report.schema.json). Bump on any breaking change. */
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 export interface BuildReportInput {
   generatedAt: Date;

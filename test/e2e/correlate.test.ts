@@ -13,8 +13,16 @@ test('audit log and RBAC in one run: unused and exercised grants are correlated 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-corr-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const r = await runCli([
-    'scan', '--no-cluster', '--audit-log', fx('audit-log/risky.jsonl'), '--snapshot', fx('rbac/violations.yaml'),
-    '--format', 'json', '--out', dir,
+    'scan',
+    '--no-cluster',
+    '--audit-log',
+    fx('audit-log/risky.jsonl'),
+    '--snapshot',
+    fx('rbac/violations.yaml'),
+    '--format',
+    'json',
+    '--out',
+    dir,
   ]);
   t.true(r.code === 0 || r.code === 3, r.stderr);
   const model = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
@@ -25,4 +33,21 @@ test('audit log and RBAC in one run: unused and exercised grants are correlated 
   // every finding's evidence exists (traceability holds for correlated findings too)
   const ev = new Set(model.evidence.map((e) => e.id));
   for (const f of model.findings) for (const e of f.evidenceIds) t.true(ev.has(e), `${f.id} → ${e}`);
+  // derived evidence names the inputs it was computed from; a correlation those of both sources
+  const inputs = new Set(model.runs.flatMap((x) => x.inputs.map((i) => i.path)));
+  const derived = model.evidence.filter((e) => e.kind === 'derived');
+  t.true(derived.length > 0);
+  for (const e of derived) {
+    t.true((e.locator.inputs ?? []).length > 0, e.id);
+    for (const i of e.locator.inputs ?? []) t.true(inputs.has(i), `${e.id}: ${i}`);
+  }
+  const correlated = model.findings.find(
+    (f) => f.ruleId === AUDIT_RULES.unusedGrants || f.ruleId === AUDIT_RULES.riskyGrantsUsed,
+  )!;
+  const corrEv = model.evidence.find((e) => e.id === correlated.evidenceIds[0])!;
+  t.true(corrEv.locator.inputs!.includes(fx('audit-log/risky.jsonl')), JSON.stringify(corrEv.locator));
+  t.true(
+    corrEv.locator.inputs!.some((i) => i.startsWith('/apis/rbac.authorization.k8s.io/')),
+    JSON.stringify(corrEv.locator),
+  );
 });

@@ -24,14 +24,28 @@ const RBAC = [
 ];
 
 async function scan(t: ExecutionContext, deny = false) {
-  const srv = await startKubeApiServer({ tls: true, token: 'secret-token-value-123', objects: [...RBAC, ...generatePods(120, 3)] });
+  const srv = await startKubeApiServer({
+    tls: true,
+    token: 'secret-token-value-123',
+    objects: [...RBAC, ...generatePods(120, 3)],
+  });
   t.teardown(() => srv.close());
   if (deny) srv.deny({ verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' });
   const dir = tempDir(t);
   const kc = path.join(dir, 'kubeconfig');
   await writeFile(kc, kubeconfigYaml(srv, { context: 'prod-eu-1' }));
   const out = path.join(dir, 'out');
-  const r = await runCli(['scan', '--kubeconfig', kc, '--format', 'json', '--out', out, '--log-format', 'json']);
+  const r = await runCli([
+    'scan',
+    '--kubeconfig',
+    kc,
+    '--format',
+    'json',
+    '--out',
+    out,
+    '--log-format',
+    'json',
+  ]);
   const model = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as ReportModel;
   return { r, model, srv };
 }
@@ -41,13 +55,30 @@ test('live scan through a kubeconfig: cluster named by the context, rbac and wor
   t.is(r.code, 0, r.stderr);
   t.is(model.cluster.name, 'prod-eu-1');
   t.is(model.cluster.nameSource, 'kubeconfig');
-  t.deepEqual(model.runs.map((x) => [x.source, x.status]), [['kubescape', 'skipped'], ['rbac', 'ok'], ['workloads', 'ok']]);
+  t.deepEqual(
+    model.runs.map((x) => [x.source, x.status]),
+    [
+      ['kubescape', 'skipped'],
+      ['rbac', 'ok'],
+      ['workloads', 'ok'],
+    ],
+  );
   t.regex(model.runs[0]!.error!.message, /operator is not installed/);
   t.true(model.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
   t.deepEqual(srv.writes, [], 'kubeproof never writes to the cluster');
   t.true(srv.requests.every((q) => q.method === 'GET'));
   t.false(r.stderr.includes('secret-token-value-123'), 'the bearer token never reaches a log line');
   t.false(JSON.stringify(model).includes('secret-token-value-123'));
+  // a who-can view or a workloads pass is derived: it names the lists it was computed from
+  for (const e of model.evidence.filter((x) => x.kind === 'derived')) {
+    const run = model.runs.find((x) => x.source === e.source)!;
+    t.deepEqual(
+      e.locator.inputs,
+      run.inputs.map((i) => i.path),
+      e.id,
+    );
+  }
+  t.true(model.evidence.some((x) => x.kind === 'derived' && x.source === 'rbac'));
 });
 
 test('403 on clusterroles: rbac failed with the missing permission, its controls not-assessed, report written, exit 3', async (t) => {
@@ -55,7 +86,10 @@ test('403 on clusterroles: rbac failed with the missing permission, its controls
   t.is(r.code, 3, r.stderr);
   const rbac = model.runs.find((x) => x.source === 'rbac')!;
   t.is(rbac.status, 'failed');
-  t.regex(rbac.error!.message, /"list" on resource "clusterroles" in API group "rbac\.authorization\.k8s\.io"/);
+  t.regex(
+    rbac.error!.message,
+    /"list" on resource "clusterroles" in API group "rbac\.authorization\.k8s\.io"/,
+  );
   t.regex(rbac.error!.message, /deploy\/base\/clusterrole\.yaml/);
   t.regex(r.stderr, /clusterroles/);
   const nist = model.frameworks.find((f) => f.id === 'nist-800-53-r5')!;
@@ -66,7 +100,9 @@ test('403 on clusterroles: rbac failed with the missing permission, its controls
 
 test('no kubeconfig and no service account: a clear error, never a silent localhost', async (t) => {
   const dir = tempDir(t);
-  const r = await runCli(['scan', '--format', 'json', '--out', path.join(dir, 'out')], { env: { HOME: dir, KUBERNETES_SERVICE_HOST: '' } });
+  const r = await runCli(['scan', '--format', 'json', '--out', path.join(dir, 'out')], {
+    env: { HOME: dir, KUBERNETES_SERVICE_HOST: '' },
+  });
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /--no-cluster|--kubeconfig|KUBECONFIG/);
   t.notRegex(r.stderr, /localhost:8080.*(connect|ECONNREFUSED)/);
