@@ -3,8 +3,10 @@ import type { Renderer } from './types.ts';
 
 /**
  * SARIF 2.1.0: one run per source that produced findings (or that ran), rules from the findings' rule ids,
- * results for `fail` (level error/warning by severity) and `manual` (level note, kind review). Findings have
- * no source file, so locations are logical locations naming the Kubernetes resource.
+ * results for `fail` (level error/warning by severity) and `manual` (level note, kind review). A check that
+ * could not run (`error`) is not a result but a tool execution notification of the run's invocation, tied to
+ * its rule (associatedRule), so it is never read as a pass. Findings have no source file, so locations are
+ * logical locations naming the Kubernetes resource.
  */
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -83,6 +85,37 @@ export function renderSarif(model: ReportModel): Artifact {
         ...(ruleControls.get(rule['id'] as string) ?? []),
       ].sort();
     }
+    const where = (f: Finding) => [
+      {
+        logicalLocations: [
+          {
+            name: f.resource?.name ?? 'cluster',
+            fullyQualifiedName: resourceName(f),
+            kind: f.resource?.kind ?? 'cluster',
+          },
+        ],
+      },
+    ];
+    const notRun = findings
+      .filter((f) => f.status === 'error')
+      .map((f) => ({
+        level: 'error',
+        message: { text: `check ${f.ruleId} could not run: ${f.message}` },
+        associatedRule: { id: ruleKey(f), index: ruleIndex.get(ruleKey(f)) ?? 0 },
+        locations: where(f),
+        properties: {
+          findingId: f.id,
+          status: f.status,
+          nativeStatus: f.nativeStatus,
+          evidenceIds: f.evidenceIds,
+        },
+      }));
+    const notifications = [
+      ...(run.error
+        ? [{ level: 'error', message: { text: `${run.error.code}: ${run.error.message}` } }]
+        : []),
+      ...notRun,
+    ];
     const results = findings
       .filter((f) => f.status === 'fail' || f.status === 'manual')
       .map((f) => ({
@@ -128,13 +161,7 @@ export function renderSarif(model: ReportModel): Artifact {
         {
           executionSuccessful: run.status === 'ok' || run.status === 'partial',
           startTimeUtc: run.startedAt,
-          ...(run.error
-            ? {
-                toolExecutionNotifications: [
-                  { level: 'error', message: { text: `${run.error.code}: ${run.error.message}` } },
-                ],
-              }
-            : {}),
+          ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
         },
       ],
       automationDetails: { id: `kubeproof/${model.cluster.name}/${model.reportId}/${run.source}` },

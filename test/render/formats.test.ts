@@ -128,6 +128,33 @@ test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, cont
   const audit = doc.runs[4];
   t.false(audit.invocations[0].executionSuccessful);
   t.regex(audit.invocations[0].toolExecutionNotifications[0].message.text, /permission denied/);
+  // a check that could not run is a notification tied to its rule, never a result (and never a pass)
+  const errors = model.findings.filter((f) => f.status === 'error');
+  t.true(errors.length > 0, 'the fixture model has checks that could not run');
+  type Note = {
+    level: string;
+    message: { text: string };
+    associatedRule?: { id: string; index: number };
+    properties?: { findingId: string };
+  };
+  type Run = {
+    tool: { driver: { rules: { id: string }[] } };
+    invocations: { toolExecutionNotifications?: Note[] }[];
+    results: { partialFingerprints: Record<string, string> }[];
+  };
+  const noted: string[] = [];
+  for (const run of doc.runs as Run[]) {
+    const resultIds = new Set(run.results.map((r) => r.partialFingerprints['kubeproof/findingId']));
+    for (const n of run.invocations[0]!.toolExecutionNotifications ?? []) {
+      if (!n.properties) continue;
+      noted.push(n.properties.findingId);
+      t.is(n.level, 'error');
+      t.is(run.tool.driver.rules[n.associatedRule!.index]!.id, n.associatedRule!.id);
+      t.regex(n.message.text, /could not run/);
+      t.false(resultIds.has(n.properties.findingId));
+    }
+  }
+  t.deepEqual(noted.sort(), errors.map((f) => f.id).sort());
 });
 
 test('report.sarif validates against the official OASIS schema when KUBEPROOF_SARIF_SCHEMA is set', (t) => {
