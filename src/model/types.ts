@@ -286,6 +286,7 @@ export interface ClusterInfo {
   /** How the name was chosen: flag, kubeconfig context, input file, or default. */
   nameSource: 'flag' | 'config' | 'kubeconfig' | 'input' | 'default';
   serverVersion?: string;
+  /** Nodes that kube-bench results came from (not the cluster's size: workers may be sampled). */
   nodeCount?: number;
   platform?: string;
 }

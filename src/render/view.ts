@@ -462,7 +462,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     cluster: {
       name: model.cluster.name,
       serverVersion: model.cluster.serverVersion ?? 'not recorded',
-      nodeCount: model.cluster.nodeCount ?? 'not recorded',
+      nodeCount: model.cluster.nodeCount ?? 'none',
       platform: model.cluster.platform ?? '',
     },
     reportId: model.reportId,
