@@ -117,7 +117,7 @@ function locatorText(e: Evidence): string {
     parts.push(`audit ids ${l.auditIds.slice(0, 3).join(', ')}${l.auditIds.length > 3 ? '…' : ''}`);
   if (l.inputs?.length)
     parts.push(
-      `derived from ${l.inputs.slice(0, 4).join(', ')}${l.inputs.length > 4 ? ` and ${l.inputs.length - 4} more inputs` : ''}`,
+      `inputs ${l.inputs.slice(0, 4).join(', ')}${l.inputs.length > 4 ? ` and ${l.inputs.length - 4} more` : ''}`,
     );
   return parts.join(' · ') || e.source;
 }
