@@ -564,10 +564,18 @@ function periodText(model: ReportModel): string {
         : to
           ? `up to ${fmtDate(to)}`
           : undefined;
-  if (!window) return `${at} (no evidence window set)`;
-  const auditRead = model.runs.some(
+  const auditRun = model.runs.find(
     (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
   );
+  const auditRead = auditRun !== undefined;
+  if (!window) {
+    // No window set: the audit events read still have a span of their own, stated as read.
+    const first = auditRun?.stats?.['firstTimestamp'];
+    const last = auditRun?.stats?.['lastTimestamp'];
+    if (typeof first !== 'string' || typeof last !== 'string') return `${at} (no evidence window set)`;
+    const span = `audit events ${fmtDate(first)} to ${fmtDate(last)} (no evidence window set)`;
+    return model.runs.some((r) => r.source !== 'audit-log') ? `${span}; other sources ${at}` : span;
+  }
   if (!auditRead)
     return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
   return model.runs.some((r) => r.source !== 'audit-log')

@@ -45,6 +45,24 @@ test('with audit logs read, the window is theirs and the other sources stay poin
   );
 });
 
+test('without a window, the audit events read give their own span; without audit logs, point-in-time only', (t) => {
+  const audit: RunRecord = {
+    ...run('audit-log'),
+    stats: { firstTimestamp: '2026-11-21T00:00:00.000Z', lastTimestamp: '2026-11-22T21:40:40.000Z' },
+  };
+  const withAudit: ReportModel = {
+    ...base,
+    scope: { ...base.scope, period: {} },
+    runs: [run('kube-bench'), audit],
+  };
+  t.regex(
+    text(withAudit),
+    /audit events 2026-11-21 00:00 UTC to 2026-11-22 21:40 UTC \(no evidence window set\); other sources point-in-time collection at/,
+  );
+  const without: ReportModel = { ...base, scope: { ...base.scope, period: {} }, runs: [run('kube-bench')] };
+  t.regex(text(without), /point-in-time collection at 2026-11-20 09:30 UTC \(no evidence window set\)/);
+});
+
 test('every failing severity is written out under its bar, including slivers too narrow for a label', (t) => {
   const fw = base.frameworks[0]!;
   const m: ReportModel = {
