@@ -35,7 +35,9 @@ export class InputError extends KubeproofError {
   readonly file: string;
   readonly path: string | undefined;
   constructor(file: string, message: string, opts: { path?: string; hint?: string; cause?: unknown } = {}) {
-    super('input', `${file}${opts.path ? `: ${opts.path}` : ''}: ${message}`, opts.hint, { cause: opts.cause });
+    super('input', `${file}${opts.path ? `: ${opts.path}` : ''}: ${message}`, opts.hint, {
+      cause: opts.cause,
+    });
     this.file = file;
     this.path = opts.path;
   }
@@ -58,7 +60,12 @@ export class SourceError extends KubeproofError {
 export const EXIT = { ok: 0, internal: 1, usage: 2, partial: 3, gate: 4 } as const;
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof InputError || err instanceof MappingError) {
+  if (
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    err instanceof InputError ||
+    err instanceof MappingError
+  ) {
     return EXIT.usage;
   }
   return EXIT.internal;

@@ -3,7 +3,14 @@
  * cluster access, renderers and deliverers. The command line (src/cli/) is built on these exports.
  */
 export type * from './model/types.ts';
-export { FINDING_STATUSES, CONTROL_STATUSES, SEVERITIES, SOURCE_IDS, COVERAGES, RELATIONSHIPS } from './model/types.ts';
+export {
+  FINDING_STATUSES,
+  CONTROL_STATUSES,
+  SEVERITIES,
+  SOURCE_IDS,
+  COVERAGES,
+  RELATIONSHIPS,
+} from './model/types.ts';
 export { reportModelSchema, reportJsonSchema } from './model/schema.ts';
 export {
   KubeproofError,

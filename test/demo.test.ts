@@ -29,7 +29,11 @@ test('demo: the worker-b text output is identified as cis-1.10 through the run, 
   const wb = model.findings.filter((f) => f.resource?.node === 'worker-b');
   t.true(wb.length > 20);
   t.true(wb.every((f) => f.ruleVariant === 'cis-1.10' && f.properties?.['identification'] === 'inferred'));
-  t.true(model.runs.find((r) => r.source === 'kube-bench')!.notes.some((n) => /nodes disagree on 1 check\(s\): cis-1\.10 4\.2\.4/.test(n)));
+  t.true(
+    model.runs
+      .find((r) => r.source === 'kube-bench')!
+      .notes.some((n) => /nodes disagree on 1 check\(s\): cis-1\.10 4\.2\.4/.test(n)),
+  );
 });
 
 test('demo: audit logging is off, so PCI 10.2.1 and NIST AU-2 fail, with the failing findings first', (t) => {
@@ -44,23 +48,38 @@ test('demo: honest statuses — no pass without a passing automated finding, WAR
   const byId = new Map(model.findings.map((f) => [f.id, f]));
   for (const fw of model.frameworks) {
     for (const c of fw.controls) {
-      if (c.status === 'pass') t.true(c.findingIds.some((id) => byId.get(id)?.status === 'pass'), `${fw.id}/${c.controlId}`);
-      if (c.status === 'pass') t.false(c.findingIds.some((id) => ['fail', 'manual', 'error'].includes(byId.get(id)!.status)));
+      if (c.status === 'pass')
+        t.true(
+          c.findingIds.some((id) => byId.get(id)?.status === 'pass'),
+          `${fw.id}/${c.controlId}`,
+        );
+      if (c.status === 'pass')
+        t.false(c.findingIds.some((id) => ['fail', 'manual', 'error'].includes(byId.get(id)!.status)));
     }
   }
   for (const f of model.findings) if (f.nativeStatus === 'WARN') t.not(f.status, 'pass');
-  t.true(model.findings.some((f) => f.nativeStatus === 'WARN' && f.status === 'error'), 'the audit that could not run is an error');
+  t.true(
+    model.findings.some((f) => f.nativeStatus === 'WARN' && f.status === 'error'),
+    'the audit that could not run is an error',
+  );
 });
 
 test('demo: every source ran and the planted secrets never reach the report', (t) => {
-  t.deepEqual(model.runs.map((r) => [r.source, r.status]), [
-    ['audit-log', 'ok'],
-    ['kube-bench', 'ok'],
-    ['rbac', 'ok'],
-    ['workloads', 'ok'],
-  ]);
+  t.deepEqual(
+    model.runs.map((r) => [r.source, r.status]),
+    [
+      ['audit-log', 'ok'],
+      ['kube-bench', 'ok'],
+      ['rbac', 'ok'],
+      ['workloads', 'ok'],
+    ],
+  );
   const text = JSON.stringify(model);
-  for (const planted of ['demo-planted-value-never-shown', 'cat%20%2Fetc%2Fdb%2Fpassword', 'ZGVtby1ub3QtYS1yZWFsLXNlY3JldA==']) {
+  for (const planted of [
+    'demo-planted-value-never-shown',
+    'cat%20%2Fetc%2Fdb%2Fpassword',
+    'ZGVtby1ub3QtYS1yZWFsLXNlY3JldA==',
+  ]) {
     t.false(text.includes(planted), planted);
   }
   t.true(model.findings.some((f) => f.ruleId === 'rbac.cluster-admin-binding' && f.status === 'fail'));
@@ -82,5 +101,6 @@ test('demo HTML: the run notes (how each kube-bench input was identified) are in
 test('demo: no failing check says it found what was expected (the messages read consistently)', (t) => {
   const fails = model.findings.filter((f) => f.status === 'fail');
   t.true(fails.length > 0);
-  for (const f of fails) t.notRegex(f.message, /found as expected/, `${f.ruleId} on ${f.resource?.node ?? '?'}`);
+  for (const f of fails)
+    t.notRegex(f.message, /found as expected/, `${f.ruleId} on ${f.resource?.node ?? '?'}`);
 });

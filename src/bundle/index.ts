@@ -30,10 +30,14 @@ export function seal(model: ReportModel, artifacts: readonly Artifact[], key?: K
   const signer = pub ? { keyFingerprint: fingerprint(pub), publicKeyPem: publicKeyPem(pub) } : undefined;
   const bytes = serializeManifest(buildManifest(model, artifacts, signer));
   const out: Artifact[] = [{ filename: MANIFEST_FILE, mediaType: 'application/json', body: bytes }];
-  if (key) out.push({ filename: SIGNATURE_FILE, mediaType: 'text/plain', body: signBytes(bytes, key) + '\n' });
+  if (key)
+    out.push({ filename: SIGNATURE_FILE, mediaType: 'text/plain', body: signBytes(bytes, key) + '\n' });
   return {
     artifacts: out,
-    bundle: { manifestSha256: sha256Hex(bytes), ...(signer ? { keyFingerprint: signer.keyFingerprint } : {}) },
+    bundle: {
+      manifestSha256: sha256Hex(bytes),
+      ...(signer ? { keyFingerprint: signer.keyFingerprint } : {}),
+    },
   };
 }
 
@@ -43,7 +47,11 @@ export function seal(model: ReportModel, artifacts: readonly Artifact[], key?: K
  */
 export function sealStep(
   log: Logger,
-): (model: ReportModel, artifacts: Artifact[], cfg: Config) => Promise<Sealed & { problems: { severity: 'error' | 'warning'; message: string; hint?: string }[] }> {
+): (
+  model: ReportModel,
+  artifacts: Artifact[],
+  cfg: Config,
+) => Promise<Sealed & { problems: { severity: 'error' | 'warning'; message: string; hint?: string }[] }> {
   return async (model, artifacts, cfg) => {
     const problems: { severity: 'error' | 'warning'; message: string; hint?: string }[] = [];
     let key: KeyObject | undefined;
@@ -52,7 +60,11 @@ export function sealStep(
         key = await readSigningKey(cfg.signing.keyFile);
       } catch (err) {
         const e = err as KubeproofError;
-        problems.push({ severity: 'error', message: `${e.message}; manifest.json written unsigned`, ...(e.hint ? { hint: e.hint } : {}) });
+        problems.push({
+          severity: 'error',
+          message: `${e.message}; manifest.json written unsigned`,
+          ...(e.hint ? { hint: e.hint } : {}),
+        });
       }
     }
     const sealed = seal(model, artifacts, key);

@@ -8,7 +8,8 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
 import { readFile } from 'node:fs/promises';
 import { ConfigError, InputError } from '../errors.ts';
 
-const HOW = 'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem` (unencrypted PKCS#8 PEM)';
+const HOW =
+  'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem` (unencrypted PKCS#8 PEM)';
 
 export function fingerprint(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
@@ -29,7 +30,10 @@ export function parseSigningKey(pem: string | Buffer, where: string): KeyObject 
     throw new ConfigError(`${where}: not a usable PEM private key${code ? ` (${code})` : ''}`, HOW);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new ConfigError(`${where}: the signing key is ${key.asymmetricKeyType ?? 'of an unknown type'}, expected ed25519`, HOW);
+    throw new ConfigError(
+      `${where}: the signing key is ${key.asymmetricKeyType ?? 'of an unknown type'}, expected ed25519`,
+      HOW,
+    );
   }
   return key;
 }
@@ -40,7 +44,10 @@ export async function readSigningKey(file: string): Promise<KeyObject> {
   try {
     pem = await readFile(file);
   } catch (err) {
-    throw new ConfigError(`--signing-key ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, HOW);
+    throw new ConfigError(
+      `--signing-key ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      HOW,
+    );
   }
   return parseSigningKey(pem, `--signing-key ${file}`);
 }
@@ -57,7 +64,10 @@ export function parsePublicKey(pem: string | Buffer, where: string): KeyObject {
     });
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new InputError(where, `the public key is ${key.asymmetricKeyType ?? 'of an unknown type'}, expected ed25519`);
+    throw new InputError(
+      where,
+      `the public key is ${key.asymmetricKeyType ?? 'of an unknown type'}, expected ed25519`,
+    );
   }
   return key;
 }
@@ -67,7 +77,10 @@ export async function readPublicKey(file: string): Promise<KeyObject> {
   try {
     pem = await readFile(file);
   } catch (err) {
-    throw new InputError(file, `cannot read the public key (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InputError(
+      file,
+      `cannot read the public key (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parsePublicKey(pem, file);
 }

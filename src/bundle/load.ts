@@ -10,9 +10,13 @@ export async function loadBundleDir(dir: string): Promise<Map<string, Uint8Array
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    throw new InputError(dir, `cannot read the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      hint: 'pass the folder a run wrote (--out), or an s3:// run folder',
-    });
+    throw new InputError(
+      dir,
+      `cannot read the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      {
+        hint: 'pass the folder a run wrote (--out), or an s3:// run folder',
+      },
+    );
   }
   const files = new Map<string, Uint8Array>();
   for (const e of entries.filter((x) => x.isFile()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -25,7 +29,10 @@ export async function loadBundleDir(dir: string): Promise<Map<string, Uint8Array
  * The objects directly under an S3 run folder `s3://bucket/prefix/cluster/yyyy/mm/dd/runId`; when the URL
  * names a cluster folder holding latest.json, its newest run.
  */
-export async function loadBundleS3(url: string, store: ObjectStore): Promise<{ files: Map<string, Uint8Array>; location: string }> {
+export async function loadBundleS3(
+  url: string,
+  store: ObjectStore,
+): Promise<{ files: Map<string, Uint8Array>; location: string }> {
   const { bucket, prefix } = parseS3Url(url);
   let runKey = prefix === '' ? '' : `${prefix}/`;
   let listing = await store.list(bucket, runKey, '/');
@@ -51,7 +58,9 @@ export async function loadBundleS3(url: string, store: ObjectStore): Promise<{ f
     if (body) files.set(name, body);
   }
   if (files.size === 0) {
-    throw new InputError(url, 'no objects there', { hint: 'pass a run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId (or a cluster folder with latest.json)' });
+    throw new InputError(url, 'no objects there', {
+      hint: 'pass a run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId (or a cluster folder with latest.json)',
+    });
   }
   return { files, location: `s3://${bucket}/${runKey}` };
 }

@@ -60,12 +60,21 @@ export interface SignerInfo {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Builds the manifest of a run's artifacts (the manifest and signature files themselves excluded). */
-export function buildManifest(model: ReportModel, artifacts: readonly Artifact[], signer?: SignerInfo): Manifest {
+export function buildManifest(
+  model: ReportModel,
+  artifacts: readonly Artifact[],
+  signer?: SignerInfo,
+): Manifest {
   const listed = artifacts
     .filter((a) => a.filename !== MANIFEST_FILE && a.filename !== SIGNATURE_FILE)
     .map((a) => {
       const bytes = typeof a.body === 'string' ? Buffer.from(a.body, 'utf8') : a.body;
-      return { filename: a.filename, mediaType: a.mediaType, bytes: bytes.byteLength, sha256: sha256Hex(bytes) };
+      return {
+        filename: a.filename,
+        mediaType: a.mediaType,
+        bytes: bytes.byteLength,
+        sha256: sha256Hex(bytes),
+      };
     })
     .sort((a, b) => cmp(a.filename, b.filename));
   const inputs = model.runs
@@ -89,7 +98,12 @@ export function buildManifest(model: ReportModel, artifacts: readonly Artifact[]
     artifacts: listed,
     inputs,
     signature: signer
-      ? { algorithm: 'ed25519', keyFingerprint: signer.keyFingerprint, publicKey: signer.publicKeyPem, file: SIGNATURE_FILE }
+      ? {
+          algorithm: 'ed25519',
+          keyFingerprint: signer.keyFingerprint,
+          publicKey: signer.publicKeyPem,
+          file: SIGNATURE_FILE,
+        }
       : null,
   };
 }

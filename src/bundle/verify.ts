@@ -60,7 +60,9 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
   }
   const parsed = manifestSchema.safeParse(data);
   if (!parsed.success) {
-    errors.push(`${MANIFEST_FILE}: not a kubeproof manifest: ${formatIssues(parsed.error, '', 3).replace(/\n/g, '; ')}`);
+    errors.push(
+      `${MANIFEST_FILE}: not a kubeproof manifest: ${formatIssues(parsed.error, '', 3).replace(/\n/g, '; ')}`,
+    );
     return result({});
   }
   const manifest = parsed.data;
@@ -87,7 +89,9 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
   }
   for (const name of [...files.keys()].sort()) {
     if (!listed.has(name) && !(UNLISTED_OK as readonly string[]).includes(name)) {
-      warnings.push(`${name}: not listed in the manifest (not covered by it; an earlier run's file, or added later)`);
+      warnings.push(
+        `${name}: not listed in the manifest (not covered by it; an earlier run's file, or added later)`,
+      );
     }
   }
 
@@ -110,7 +114,9 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
   const sigFile = files.get(SIGNATURE_FILE);
   if (!manifest.signature) {
     if (opts.publicKey) {
-      errors.push(`the manifest is unsigned, but a signature by ${fingerprint(opts.publicKey)} was expected (--public-key)`);
+      errors.push(
+        `the manifest is unsigned, but a signature by ${fingerprint(opts.publicKey)} was expected (--public-key)`,
+      );
       signature = 'invalid';
     } else {
       warnings.push(
@@ -120,19 +126,24 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
     }
     if (sigFile) warnings.push(`${SIGNATURE_FILE} is present but the manifest names no signing key; ignored`);
   } else if (!sigFile) {
-    errors.push(`${SIGNATURE_FILE} is missing (the manifest says it is signed by ${manifest.signature.keyFingerprint})`);
+    errors.push(
+      `${SIGNATURE_FILE} is missing (the manifest says it is signed by ${manifest.signature.keyFingerprint})`,
+    );
     signature = 'invalid';
   } else {
     const declared = manifest.signature.keyFingerprint;
     let key: KeyObject | undefined = opts.publicKey;
     if (key) {
       const fp = fingerprint(key);
-      if (fp !== declared) errors.push(`the manifest is signed by ${declared}, not by the expected key ${fp}`);
+      if (fp !== declared)
+        errors.push(`the manifest is signed by ${declared}, not by the expected key ${fp}`);
     } else {
       try {
         key = parsePublicKey(manifest.signature.publicKey, `${MANIFEST_FILE}: signature.publicKey`);
         if (fingerprint(key) !== declared) {
-          errors.push(`${MANIFEST_FILE}: the embedded public key does not match its declared fingerprint ${declared}`);
+          errors.push(
+            `${MANIFEST_FILE}: the embedded public key does not match its declared fingerprint ${declared}`,
+          );
         }
       } catch (err) {
         errors.push((err as Error).message);
@@ -141,7 +152,9 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
     keyFingerprint = declared;
     const valid = key ? verifyBytes(raw, Buffer.from(sigFile).toString('utf8'), key) : false;
     if (!valid) {
-      errors.push(`${SIGNATURE_FILE}: the signature does not verify over ${MANIFEST_FILE} (the manifest or the signature was changed)`);
+      errors.push(
+        `${SIGNATURE_FILE}: the signature does not verify over ${MANIFEST_FILE} (the manifest or the signature was changed)`,
+      );
       signature = 'invalid';
     } else if (opts.publicKey) {
       signature = errors.length === 0 ? 'valid' : 'invalid';
@@ -152,5 +165,12 @@ export function verifyBundle(files: ReadonlyMap<string, Uint8Array>, opts: Verif
       );
     }
   }
-  return result({ signature, manifest, manifestSha256, files: checked, inputs, ...(keyFingerprint ? { keyFingerprint } : {}) });
+  return result({
+    signature,
+    manifest,
+    manifestSha256,
+    files: checked,
+    inputs,
+    ...(keyFingerprint ? { keyFingerprint } : {}),
+  });
 }

@@ -18,9 +18,11 @@ function count(opts: Record<string, unknown>, key: string, flag: string): number
  */
 export async function fleetCommand(opts: Record<string, unknown>): Promise<number> {
   const from = (opts['from'] as string[] | undefined) ?? [];
-  if (from.length === 0) throw new UsageError('--from is required (a folder of reports or s3://bucket/prefix)');
+  if (from.length === 0)
+    throw new UsageError('--from is required (a folder of reports or s3://bucket/prefix)');
   const output = (opts['output'] as string | undefined) ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output: expected text or json, got "${output}"`);
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output: expected text or json, got "${output}"`);
   const staleDays = count(opts, 'staleDays', '--stale-days');
   const top = count(opts, 'top', '--top');
   const fleet = await fleetFrom({
@@ -46,6 +48,7 @@ export async function fleetCommand(opts: Record<string, unknown>): Promise<numbe
     process.stderr.write('kubeproof: error: no report found in any --from location\n');
     return 2;
   }
-  for (const p of fleet.problems) process.stderr.write(`kubeproof: warning: ${p.from}: ${p.message.split('\n')[0]}\n`);
+  for (const p of fleet.problems)
+    process.stderr.write(`kubeproof: warning: ${p.from}: ${p.message.split('\n')[0]}\n`);
   return fleet.problems.length > 0 ? 3 : 0;
 }

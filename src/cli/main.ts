@@ -24,7 +24,9 @@ export async function main(argv: string[]): Promise<number> {
       if (err.hint) process.stderr.write(`  hint: ${redactText(err.hint)}\n`);
       return exitCodeFor(err);
     }
-    process.stderr.write(`kubeproof: internal error: ${redactText((err as Error)?.message ?? String(err))}\n`);
+    process.stderr.write(
+      `kubeproof: internal error: ${redactText((err as Error)?.message ?? String(err))}\n`,
+    );
     if (process.env['KUBEPROOF_DEBUG']) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     else process.stderr.write('  (set KUBEPROOF_DEBUG=1 for a stack trace; please report this)\n');
     return EXIT.internal;

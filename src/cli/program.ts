@@ -18,7 +18,7 @@ export function buildProgram(): ProgramWithExit {
   const program: ProgramWithExit = new Command('kubeproof');
   program
     .description(
-      'Turns a Kubernetes cluster\'s security state into audit evidence mapped to PCI DSS v4.0.1, SOC 2, ' +
+      "Turns a Kubernetes cluster's security state into audit evidence mapped to PCI DSS v4.0.1, SOC 2, " +
         'ISO/IEC 27001:2022 Annex A and NIST SP 800-53 Rev. 5.',
     )
     .version(TOOL_VERSION, '-V, --version', 'print the version')
@@ -56,7 +56,10 @@ Examples:
     .command('schedule')
     .description('run scans on a cron schedule outside Kubernetes: never two at once; SIGTERM stops cleanly')
     .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)')
-    .option('--grace-period <seconds>', `on SIGTERM, wait this long for a run in progress before aborting it (default ${DEFAULT_GRACE_SECONDS})`);
+    .option(
+      '--grace-period <seconds>',
+      `on SIGTERM, wait this long for a run in progress before aborting it (default ${DEFAULT_GRACE_SECONDS})`,
+    );
   addOptions(schedule, 'schedule');
   schedule.action(async (opts: Record<string, unknown>) => setExit(await scheduleCommand(opts)));
 
@@ -66,11 +69,15 @@ Examples:
     .argument('<report.json>', 'a report.json written by `kubeproof scan`')
     .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)');
   addOptions(render, 'render');
-  render.action(async (file: string, opts: Record<string, unknown>) => setExit(await renderCommand(file, opts)));
+  render.action(async (file: string, opts: Record<string, unknown>) =>
+    setExit(await renderCommand(file, opts)),
+  );
 
   program
     .command('validate')
-    .description('check the configuration file and the mapping data; prints every problem with its file and field')
+    .description(
+      'check the configuration file and the mapping data; prints every problem with its file and field',
+    )
     .option('-c, --config <file>', 'YAML configuration file to check (also KUBEPROOF_CONFIG)')
     .option('--mappings <dir>', 'mappings folder to check (default: the one shipped with kubeproof)')
     .action(async (opts: Record<string, unknown>) => setExit(await validateCommand(opts)));
@@ -81,24 +88,44 @@ Examples:
     .argument('<old.json>', 'the earlier report.json')
     .argument('<new.json>', 'the later report.json')
     .option('-o, --output <fmt>', 'text (default) or json')
-    .action(async (a: string, b: string, opts: Record<string, unknown>) => setExit(await diffCommand(a, b, opts)));
+    .action(async (a: string, b: string, opts: Record<string, unknown>) =>
+      setExit(await diffCommand(a, b, opts)),
+    );
 
   program
     .command('verify')
-    .description('check an evidence bundle: every file against manifest.json, and its signature (exit 5 when it does not verify)')
-    .argument('<location>', 'the folder a run wrote, an S3 run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId, or a cluster folder (newest run)')
-    .option('--public-key <file>', 'the expected signer (Ed25519 SPKI PEM); without it the embedded key is used: integrity, not origin')
-    .option('--input <file>', 'a raw input (kube-bench, Kubescape output...) to check against the hashes the manifest records; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .description(
+      'check an evidence bundle: every file against manifest.json, and its signature (exit 5 when it does not verify)',
+    )
+    .argument(
+      '<location>',
+      'the folder a run wrote, an S3 run folder s3://bucket/prefix/cluster/yyyy/mm/dd/runId, or a cluster folder (newest run)',
+    )
+    .option(
+      '--public-key <file>',
+      'the expected signer (Ed25519 SPKI PEM); without it the embedded key is used: integrity, not origin',
+    )
+    .option(
+      '--input <file>',
+      'a raw input (kube-bench, Kubescape output...) to check against the hashes the manifest records; repeatable',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('-o, --output <fmt>', 'text (default) or json')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint; AWS_ENDPOINT_URL_S3 is used when absent')
     .option('--s3-region <region>', 'S3 region (default AWS_REGION)')
     .option('--s3-path-style', 'path-style S3 addressing')
-    .action(async (where: string, opts: Record<string, unknown>) => setExit(await verifyCommand(where, opts)));
+    .action(async (where: string, opts: Record<string, unknown>) =>
+      setExit(await verifyCommand(where, opts)),
+    );
 
   program
     .command('fleet')
     .description('aggregate the latest report of every cluster into one fleet report, without rescanning')
-    .requiredOption('--from <location>', 'a folder of reports or s3://bucket/prefix; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .requiredOption(
+      '--from <location>',
+      'a folder of reports or s3://bucket/prefix; repeatable',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--out <dir>', 'output folder for fleet.json and fleet.html (default ./kubeproof-fleet)')
     .option('--stale-days <n>', 'flag reports older than this many days (default 8)')
     .option('--top <n>', 'worst controls listed (default 20)')
@@ -120,7 +147,8 @@ function addOptions(cmd: Command, name: 'scan' | 'render' | 'schedule'): void {
     if (!def.commands.includes(name)) continue;
     const desc = def.env ? `${def.description} [env ${def.env}]` : def.description;
     const opt = new Option(def.flag, desc);
-    if (def.kind === 'repeatable') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    if (def.kind === 'repeatable')
+      opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     cmd.addOption(opt);
   }
 }

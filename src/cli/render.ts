@@ -14,7 +14,11 @@ import { jsonErrorMessage } from '../util/json-error.ts';
 /** `kubeproof render report.json`: re-renders (and optionally re-delivers) without rescanning. */
 export async function renderCommand(file: string, opts: Record<string, unknown>): Promise<number> {
   const cfgFile = (opts['config'] as string | undefined) ?? process.env[CONFIG_ENV];
-  const cfg = await loadConfig({ ...(cfgFile ? { file: cfgFile } : {}), env: process.env, flags: flagsToConfig(opts) });
+  const cfg = await loadConfig({
+    ...(cfgFile ? { file: cfgFile } : {}),
+    env: process.env,
+    flags: flagsToConfig(opts),
+  });
   const model = await readReport(file);
   if (cfg.frameworks) {
     const unknown = cfg.frameworks.filter((f) => !model.frameworks.some((m) => m.id === f));
@@ -60,21 +64,31 @@ export async function readReport(file: string): Promise<ReportModel> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError(file, `cannot read the report (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      hint: 'pass the report.json that `kubeproof scan` wrote',
-    });
+    throw new InputError(
+      file,
+      `cannot read the report (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      {
+        hint: 'pass the report.json that `kubeproof scan` wrote',
+      },
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new InputError(file, `not valid JSON (${jsonErrorMessage(err)})`, { hint: 'the file may be truncated' });
+    throw new InputError(file, `not valid JSON (${jsonErrorMessage(err)})`, {
+      hint: 'the file may be truncated',
+    });
   }
   const parsed = reportModelSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    throw new InputError(file, `not a kubeproof report:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`, {
-      hint: 'pass the report.json that `kubeproof scan` wrote',
-    });
+    throw new InputError(
+      file,
+      `not a kubeproof report:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`,
+      {
+        hint: 'pass the report.json that `kubeproof scan` wrote',
+      },
+    );
   }
   return parsed.data;
 }

@@ -29,7 +29,7 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
   const flags = flagsToConfig(opts);
   if (opts['demo']) applyDemo(flags);
   const cfg = await loadConfig({
-    ...((opts['config'] as string | undefined) ?? process.env[CONFIG_ENV]
+    ...(((opts['config'] as string | undefined) ?? process.env[CONFIG_ENV])
       ? { file: (opts['config'] as string | undefined) ?? process.env[CONFIG_ENV]! }
       : {}),
     env: process.env,
@@ -55,13 +55,23 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
     seal: sealStep(log),
     ...(extras.signal ? { signal: extras.signal } : {}),
   });
-  printSummary(result.model, cfg, result.artifacts.map((a) => a.filename), result.bundle);
+  printSummary(
+    result.model,
+    cfg,
+    result.artifacts.map((a) => a.filename),
+    result.bundle,
+  );
   for (const p of result.problems) {
     process.stderr.write(`kubeproof: ${p.severity}: ${p.message}\n`);
     if (p.hint) process.stderr.write(`  hint: ${p.hint}\n`);
   }
   const durationMs = Math.round(performance.now() - t0);
-  await emitMetrics(cfg.metrics, result.model, { exitCode: result.exitCode, durationMs, finishedAt: now() }, { log });
+  await emitMetrics(
+    cfg.metrics,
+    result.model,
+    { exitCode: result.exitCode, durationMs, finishedAt: now() },
+    { log },
+  );
   return result.exitCode;
 }
 
@@ -84,7 +94,9 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[], b
   const lines: string[] = [];
   lines.push(`kubeproof ${model.tool.version} · cluster ${model.cluster.name} · report ${model.reportId}`);
   for (const r of model.runs) {
-    lines.push(`  source ${r.source.padEnd(11)} ${r.status.padEnd(8)} ${r.findingCount} findings${r.error ? ` (${r.error.message.split('\n')[0]})` : ''}`);
+    lines.push(
+      `  source ${r.source.padEnd(11)} ${r.status.padEnd(8)} ${r.findingCount} findings${r.error ? ` (${r.error.message.split('\n')[0]})` : ''}`,
+    );
   }
   lines.push('');
   lines.push('  framework          total  pass  fail waived incompl manual attest not-assessed n/a');
@@ -95,15 +107,21 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[], b
     );
   }
   lines.push('');
-  lines.push('  Counts only: automated evidence covers part of each framework; not-assessed and manual controls need other evidence.');
+  lines.push(
+    '  Counts only: automated evidence covers part of each framework; not-assessed and manual controls need other evidence.',
+  );
   if (model.diff) {
     lines.push(
       `  Since ${model.diff.previousReportId} (${model.diff.previousGeneratedAt}): ${model.diff.newFailures.length} new failures, ${model.diff.resolvedFailures.length} resolved, ${model.diff.controls.length} control status changes`,
     );
   }
   if (bundle) {
-    lines.push(`  Evidence bundle: manifest.json SHA-256 ${bundle.manifestSha256}, ${bundle.keyFingerprint ? `signed by ${bundle.keyFingerprint}` : 'unsigned (--signing-key)'}`);
+    lines.push(
+      `  Evidence bundle: manifest.json SHA-256 ${bundle.manifestSha256}, ${bundle.keyFingerprint ? `signed by ${bundle.keyFingerprint}` : 'unsigned (--signing-key)'}`,
+    );
   }
-  lines.push(`  Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${cfg.out}/: ${files.join(', ')}`);
+  lines.push(
+    `  Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${cfg.out}/: ${files.join(', ')}`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }

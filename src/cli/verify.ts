@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { loadBundleDir, loadBundleS3, readPublicKey, verifyBundle, type VerifyResult } from '../bundle/index.ts';
+import {
+  loadBundleDir,
+  loadBundleS3,
+  readPublicKey,
+  verifyBundle,
+  type VerifyResult,
+} from '../bundle/index.ts';
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.ts';
 import { openS3 } from '../history/index.ts';
@@ -13,7 +19,8 @@ export const VERIFY_FAILED = 5;
  */
 export async function verifyCommand(target: string, opts: Record<string, unknown>): Promise<number> {
   const output = (opts['output'] as string | undefined) ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output: expected text or json, got "${output}"`);
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(`--output: expected text or json, got "${output}"`);
   const keyFile = opts['publicKey'] as string | undefined;
   const publicKey: KeyObject | undefined = keyFile ? await readPublicKey(keyFile) : undefined;
   let files: Map<string, Uint8Array>;
@@ -44,7 +51,15 @@ export async function verifyCommand(target: string, opts: Record<string, unknown
   if (output === 'json') {
     const { manifest, ...rest } = r;
     process.stdout.write(
-      JSON.stringify({ location, ...rest, ...(manifest ? { reportId: manifest.reportId, cluster: manifest.cluster } : {}) }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          location,
+          ...rest,
+          ...(manifest ? { reportId: manifest.reportId, cluster: manifest.cluster } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
     );
   } else process.stdout.write(verifyText(r, location));
   return r.ok ? 0 : VERIFY_FAILED;
@@ -70,9 +85,12 @@ export function verifyText(r: VerifyResult, location: string): string {
   lines.push(`  signature: ${sig[r.signature]}`);
   const n = (s: string): number => r.files.filter((f) => f.status === s).length;
   lines.push(`  files: ${n('ok')} ok, ${n('mismatch')} changed, ${n('missing')} missing`);
-  for (const i of r.inputs) if (i.status === 'ok') lines.push(`  input ${i.name}: matches ${i.matches.join(', ')}`);
+  for (const i of r.inputs)
+    if (i.status === 'ok') lines.push(`  input ${i.name}: matches ${i.matches.join(', ')}`);
   for (const e of r.errors) lines.push(`  ERROR   ${e}`);
   for (const w of r.warnings) lines.push(`  warning ${w}`);
-  lines.push(r.ok ? '  result: OK' : `  result: FAILED (${r.errors.length} error${r.errors.length === 1 ? '' : 's'})`);
+  lines.push(
+    r.ok ? '  result: OK' : `  result: FAILED (${r.errors.length} error${r.errors.length === 1 ? '' : 's'})`,
+  );
   return lines.join('\n') + '\n';
 }

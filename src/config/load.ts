@@ -24,7 +24,10 @@ export async function loadConfig(src: ConfigSources): Promise<Config> {
     try {
       text = await readFile(src.file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`${src.file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the --config path');
+      throw new ConfigError(
+        `${src.file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        'check the --config path',
+      );
     }
     const doc = parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
@@ -32,7 +35,10 @@ export async function loadConfig(src: ConfigSources): Promise<Config> {
     }
     const data: unknown = doc.toJS() ?? {};
     if (typeof data !== 'object' || Array.isArray(data)) {
-      throw new ConfigError(`${src.file}: expected a YAML mapping at the top level`, 'see the README, "Configuration"');
+      throw new ConfigError(
+        `${src.file}: expected a YAML mapping at the top level`,
+        'see the README, "Configuration"',
+      );
     }
     base = data as Record<string, unknown>;
   }
@@ -48,7 +54,10 @@ export async function loadConfig(src: ConfigSources): Promise<Config> {
   const parsed = configSchema.safeParse(layered, { reportInput: true });
   if (!parsed.success) {
     const where = src.file ? `${src.file} (with environment and flags)` : 'configuration';
-    throw new ConfigError(`invalid ${where}:\n  ${formatIssues(parsed.error).split('\n').join('\n  ')}`, 'see `kubeproof scan --help` and the README, "Configuration"');
+    throw new ConfigError(
+      `invalid ${where}:\n  ${formatIssues(parsed.error).split('\n').join('\n  ')}`,
+      'see `kubeproof scan --help` and the README, "Configuration"',
+    );
   }
   const cfg = parsed.data;
   if (cfg.frameworks) cfg.frameworks = cfg.frameworks.map((f) => FRAMEWORK_ALIASES[f.toLowerCase()] ?? f);

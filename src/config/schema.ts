@@ -21,16 +21,17 @@ export const FRAMEWORK_ALIASES: Record<string, string> = {
 };
 
 const nonEmpty = z.string().min(1);
-const isoDateTime = z
-  .union([z.string(), z.date()])
-  .transform((v, ctx) => {
-    const d = v instanceof Date ? v : new Date(v);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: `expected a date or date-time (2026-11-01 or 2026-11-01T00:00:00Z), got "${String(v)}"` });
-      return z.NEVER;
-    }
-    return d.toISOString();
-  });
+const isoDateTime = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a date or date-time (2026-11-01 or 2026-11-01T00:00:00Z), got "${String(v)}"`,
+    });
+    return z.NEVER;
+  }
+  return d.toISOString();
+});
 
 const seconds = z.coerce.number().int().positive();
 

@@ -184,7 +184,9 @@ function trendOf(model: ReportModel): EmailView['trend'] {
 
 function bundleOf(model: ReportModel): EmailView['bundle'] {
   const parsed = bundleSchema.safeParse(Object.getOwnPropertyDescriptor(model, 'bundle')?.value);
-  return parsed.success ? { manifestSha256: parsed.data.manifestSha256, keyFingerprint: parsed.data.keyFingerprint ?? null } : null;
+  return parsed.success
+    ? { manifestSha256: parsed.data.manifestSha256, keyFingerprint: parsed.data.keyFingerprint ?? null }
+    : null;
 }
 
 /** Builds the email view of a report. Pure: same model and options, same view. */
@@ -228,7 +230,9 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
   const maxFailing = opts.maxFailing ?? 10;
   const { from, to } = model.scope.period;
   // The window bounds audit-log events only; without audit logs read, the evidence is point in time.
-  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
+  const auditRead = model.runs.some(
+    (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
+  );
   const window = `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}`;
   const period = !(from || to)
     ? 'point in time'

@@ -91,7 +91,10 @@ export function buildFleet(found: readonly LocatedReport[], opts: FleetOptions):
       const newer =
         f.report.generatedAt > cur.r.report.generatedAt ||
         (f.report.generatedAt === cur.r.report.generatedAt && f.report.reportId > cur.r.report.reportId);
-      latest.set(name, newer ? { r: f, superseded: cur.superseded + 1 } : { ...cur, superseded: cur.superseded + 1 });
+      latest.set(
+        name,
+        newer ? { r: f, superseded: cur.superseded + 1 } : { ...cur, superseded: cur.superseded + 1 },
+      );
     }
   }
   const picked = [...latest.values()].sort((a, b) => cmp(a.r.report.cluster.name, b.r.report.cluster.name));
@@ -104,7 +107,14 @@ export function buildFleet(found: readonly LocatedReport[], opts: FleetOptions):
     const m: ReportModel = r.report;
     for (const fw of m.frameworks) {
       if (!fwMeta.has(fw.id)) fwMeta.set(fw.id, { name: fw.name, version: fw.version });
-      const t = fwTotals.get(fw.id) ?? { id: fw.id, name: fw.name, version: fw.version, clusters: 0, clustersFailing: 0, totals: zero() };
+      const t = fwTotals.get(fw.id) ?? {
+        id: fw.id,
+        name: fw.name,
+        version: fw.version,
+        clusters: 0,
+        clustersFailing: 0,
+        totals: zero(),
+      };
       t.clusters++;
       if ((fw.summary.counts.fail ?? 0) > 0) t.clustersFailing++;
       for (const s of CONTROL_STATUSES) t.totals[s] += fw.summary.counts[s] ?? 0;
@@ -112,7 +122,13 @@ export function buildFleet(found: readonly LocatedReport[], opts: FleetOptions):
       for (const c of fw.controls) {
         if (c.status !== 'fail') continue;
         const key = `${fw.id}\u0000${c.controlId}`;
-        const w = worst.get(key) ?? { framework: fw.id, controlId: c.controlId, title: c.title, failingClusters: [], failingFindings: 0 };
+        const w = worst.get(key) ?? {
+          framework: fw.id,
+          controlId: c.controlId,
+          title: c.title,
+          failingClusters: [],
+          failingFindings: 0,
+        };
         w.failingClusters.push(m.cluster.name);
         w.failingFindings += c.counts.fail;
         worst.set(key, w);
@@ -143,7 +159,9 @@ export function buildFleet(found: readonly LocatedReport[], opts: FleetOptions):
 function clusterLine(r: LocatedReport, superseded: number, now: Date, staleDays: number): FleetCluster {
   const m = r.report;
   const at = new Date(m.generatedAt).getTime();
-  const ageDays = Number.isFinite(at) ? Math.round(((now.getTime() - at) / 86_400_000) * 10) / 10 : Number.POSITIVE_INFINITY;
+  const ageDays = Number.isFinite(at)
+    ? Math.round(((now.getTime() - at) / 86_400_000) * 10) / 10
+    : Number.POSITIVE_INFINITY;
   return {
     name: m.cluster.name,
     reportId: m.reportId,
@@ -154,12 +172,20 @@ function clusterLine(r: LocatedReport, superseded: number, now: Date, staleDays:
     location: r.location,
     toolVersion: m.tool.version,
     mappingsVersion: m.mappings.version,
-    frameworks: m.frameworks.map((f) => ({ id: f.id, total: f.summary.total, counts: counts(f.summary.counts) })),
+    frameworks: m.frameworks.map((f) => ({
+      id: f.id,
+      total: f.summary.total,
+      counts: counts(f.summary.counts),
+    })),
     failedSources: m.runs
       .filter((x) => x.status === 'failed' || x.status === 'partial')
       .map((x) => ({ source: x.source, status: x.status, message: redactText(x.error?.message ?? '') })),
     changes: m.diff
-      ? { newFailures: m.diff.newFailures.length, resolvedFailures: m.diff.resolvedFailures.length, since: m.diff.previousGeneratedAt }
+      ? {
+          newFailures: m.diff.newFailures.length,
+          resolvedFailures: m.diff.resolvedFailures.length,
+          since: m.diff.previousGeneratedAt,
+        }
       : null,
     superseded,
   };

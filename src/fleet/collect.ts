@@ -22,13 +22,17 @@ export async function collectDir(root: string): Promise<Collected> {
     try {
       entries = await readdir(p, { withFileTypes: true });
     } catch (err) {
-      out.problems.push({ from: p, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+      out.problems.push({
+        from: p,
+        message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      });
       return;
     }
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = path.join(p, e.name);
       if (e.isFile() && e.name === 'report.json') await add(full);
-      else if (e.isDirectory() && depth < MAX_DEPTH && e.name !== 'history' && !e.name.startsWith('.')) await visit(full, depth + 1);
+      else if (e.isDirectory() && depth < MAX_DEPTH && e.name !== 'history' && !e.name.startsWith('.'))
+        await visit(full, depth + 1);
     }
   };
   const add = async (file: string): Promise<void> => {
@@ -41,7 +45,8 @@ export async function collectDir(root: string): Promise<Collected> {
   };
   if (root.endsWith('.json')) await add(root);
   else await visit(root, 0);
-  if (out.reports.length === 0 && out.problems.length === 0) out.problems.push({ from: root, message: 'no report.json found' });
+  if (out.reports.length === 0 && out.problems.length === 0)
+    out.problems.push({ from: root, message: 'no report.json found' });
   return out;
 }
 
@@ -67,7 +72,11 @@ export async function collectS3(url: string, store: ObjectStore): Promise<Collec
   if (await tryOne(base)) return out;
   const { prefixes } = await store.list(bucket, base, '/');
   for (const p of prefixes) {
-    if (!(await tryOne(p))) out.problems.push({ from: `s3://${bucket}/${p}`, message: 'no latest.json (no complete run was delivered there)' });
+    if (!(await tryOne(p)))
+      out.problems.push({
+        from: `s3://${bucket}/${p}`,
+        message: 'no latest.json (no complete run was delivered there)',
+      });
   }
   if (prefixes.length === 0) out.problems.push({ from: url, message: 'no cluster folders found' });
   return out;

@@ -49,7 +49,11 @@ export function fleetView(f: FleetReport): object {
       stale: c.stale,
       location: c.location,
       versions: `kubeproof ${c.toolVersion}, mappings ${c.mappingsVersion}`,
-      rows: c.frameworks.map((fw) => ({ framework: fwName.get(fw.id) ?? fw.id, total: fw.total, counts: FLEET_STATUSES.map((s) => fw.counts[s]) })),
+      rows: c.frameworks.map((fw) => ({
+        framework: fwName.get(fw.id) ?? fw.id,
+        total: fw.total,
+        counts: FLEET_STATUSES.map((s) => fw.counts[s]),
+      })),
       failedSources: c.failedSources,
       hasFailedSources: c.failedSources.length > 0,
       changes: c.changes,
@@ -77,8 +81,23 @@ export async function fleetHtml(f: FleetReport): Promise<Artifact> {
 /** The terminal table: one line per cluster and framework, then stale reports, failed sources, worst controls. */
 export function fleetText(f: FleetReport): string {
   const lines: string[] = [];
-  lines.push(`kubeproof fleet · ${f.clusters.length} cluster${f.clusters.length === 1 ? '' : 's'} · generated ${f.generatedAt}`);
-  const head = ['cluster', 'framework', 'fail', 'incompl', 'waived', 'pass', 'attest', 'manual', 'not-assessed', 'n/a', 'age', ''];
+  lines.push(
+    `kubeproof fleet · ${f.clusters.length} cluster${f.clusters.length === 1 ? '' : 's'} · generated ${f.generatedAt}`,
+  );
+  const head = [
+    'cluster',
+    'framework',
+    'fail',
+    'incompl',
+    'waived',
+    'pass',
+    'attest',
+    'manual',
+    'not-assessed',
+    'n/a',
+    'age',
+    '',
+  ];
   const rows: string[][] = [];
   for (const c of f.clusters) {
     for (const fw of c.frameworks) {
@@ -87,35 +106,59 @@ export function fleetText(f: FleetReport): string {
         fw.id,
         ...FLEET_STATUSES.map((s) => String(fw.counts[s])),
         c.ageDays < 0 ? '?' : `${c.ageDays}d`,
-        [c.stale ? 'STALE' : '', c.failedSources.length > 0 ? `${c.failedSources.length} failed source(s)` : ''].filter(Boolean).join(', '),
+        [
+          c.stale ? 'STALE' : '',
+          c.failedSources.length > 0 ? `${c.failedSources.length} failed source(s)` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
       ]);
     }
-    if (c.frameworks.length === 0) rows.push([c.name, '(none)', ...FLEET_STATUSES.map(() => '-'), `${c.ageDays}d`, c.stale ? 'STALE' : '']);
+    if (c.frameworks.length === 0)
+      rows.push([
+        c.name,
+        '(none)',
+        ...FLEET_STATUSES.map(() => '-'),
+        `${c.ageDays}d`,
+        c.stale ? 'STALE' : '',
+      ]);
   }
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string =>
-    '  ' + r.map((v, i) => (i < 2 || i === r.length - 1 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ').trimEnd();
+    '  ' +
+    r
+      .map((v, i) => (i < 2 || i === r.length - 1 ? v.padEnd(width[i]!) : v.padStart(width[i]!)))
+      .join('  ')
+      .trimEnd();
   lines.push('', fmt(head), ...rows.map(fmt));
   const stale = f.clusters.filter((c) => c.stale);
   if (stale.length > 0) {
     lines.push('', `Stale reports (older than ${f.staleDays} days):`);
-    for (const c of stale) lines.push(`  ${c.name}: ${c.generatedAt} (${c.ageDays < 0 ? 'undated' : `${c.ageDays} days`})`);
+    for (const c of stale)
+      lines.push(`  ${c.name}: ${c.generatedAt} (${c.ageDays < 0 ? 'undated' : `${c.ageDays} days`})`);
   }
   const failed = f.clusters.filter((c) => c.failedSources.length > 0);
   if (failed.length > 0) {
     lines.push('', 'Failed sources (their controls are not-assessed in that cluster):');
-    for (const c of failed) for (const s of c.failedSources) lines.push(`  ${c.name}: ${s.source} ${s.status}${s.message ? ` (${s.message})` : ''}`);
+    for (const c of failed)
+      for (const s of c.failedSources)
+        lines.push(`  ${c.name}: ${s.source} ${s.status}${s.message ? ` (${s.message})` : ''}`);
   }
   if (f.worstControls.length > 0) {
     lines.push('', 'Controls failing in the most clusters:');
     for (const w of f.worstControls) {
-      lines.push(`  ${w.framework} ${w.controlId} — ${w.title}: ${w.failingClusters.length} cluster(s) (${w.failingClusters.join(', ')}), ${w.failingFindings} failing findings`);
+      lines.push(
+        `  ${w.framework} ${w.controlId} — ${w.title}: ${w.failingClusters.length} cluster(s) (${w.failingClusters.join(', ')}), ${w.failingFindings} failing findings`,
+      );
     }
   }
   if (f.problems.length > 0) {
     lines.push('', 'Could not read:');
     for (const p of f.problems) lines.push(`  ${p.from}: ${p.message.split('\n')[0]}`);
   }
-  lines.push('', 'Counts only: each report covers what automated evidence reached; not-assessed and manual controls need other evidence.');
+  lines.push(
+    '',
+    'Counts only: each report covers what automated evidence reached; not-assessed and manual controls need other evidence.',
+  );
   return lines.join('\n') + '\n';
 }

@@ -74,7 +74,9 @@ export async function attachHistory(model: ReportModel, opts: HistoryOptions): P
       previous = await findAuto(model, opts, getStore);
     } else if (spec !== 'none' && spec !== '') {
       try {
-        previous = spec.startsWith('s3://') ? await readS3Report(spec, await getStore()) : await readLocalReport(spec);
+        previous = spec.startsWith('s3://')
+          ? await readS3Report(spec, await getStore())
+          : await readLocalReport(spec);
         if (!previous) {
           problems.push({
             severity: 'error',
@@ -88,7 +90,11 @@ export async function attachHistory(model: ReportModel, opts: HistoryOptions): P
           });
         }
       } catch (err) {
-        problems.push({ severity: 'error', message: `--previous ${spec}: ${messageOf(err)}`, ...hintOf(err) });
+        problems.push({
+          severity: 'error',
+          message: `--previous ${spec}: ${messageOf(err)}`,
+          ...hintOf(err),
+        });
       }
     }
     if (previous && !(previous.report.generatedAt < model.generatedAt)) {
@@ -105,7 +111,10 @@ export async function attachHistory(model: ReportModel, opts: HistoryOptions): P
     const out: ReportModel = { ...model };
     if (previous) out.diff = runDiff(previous.report, model, previous.location);
     if (history) out.history = history;
-    if (previous) opts.log.info(`compared with the previous report ${previous.report.reportId}`, { from: previous.location });
+    if (previous)
+      opts.log.info(`compared with the previous report ${previous.report.reportId}`, {
+        from: previous.location,
+      });
     return { model: out, ...(previous ? { previous } : {}), problems };
   } finally {
     store?.close();
@@ -123,17 +132,29 @@ async function findAuto(
     try {
       const found = await readS3Report(`s3://${bucket}/${latestKey}`, await getStore());
       if (found && found.report.cluster.name === model.cluster.name) return found;
-      opts.log.info(found ? `s3://${bucket}/${latestKey} is of another cluster; ignored` : `no previous run at s3://${bucket}/${latestKey}`);
+      opts.log.info(
+        found
+          ? `s3://${bucket}/${latestKey} is of another cluster; ignored`
+          : `no previous run at s3://${bucket}/${latestKey}`,
+      );
     } catch (err) {
-      opts.log.warn('cannot read the previous run from S3; trying the local output directory', { error: messageOf(err) });
+      opts.log.warn('cannot read the previous run from S3; trying the local output directory', {
+        error: messageOf(err),
+      });
     }
   }
   try {
     const local = await readLocalReport(opts.out);
     if (local && local.report.cluster.name === model.cluster.name) return local;
-    opts.log.info(local ? `${local.location} is a report of another cluster; not compared` : `no previous report in ${opts.out}`);
+    opts.log.info(
+      local
+        ? `${local.location} is a report of another cluster; not compared`
+        : `no previous report in ${opts.out}`,
+    );
   } catch (err) {
-    opts.log.warn('the previous report in the output directory is unreadable; not compared', { error: messageOf(err) });
+    opts.log.warn('the previous report in the output directory is unreadable; not compared', {
+      error: messageOf(err),
+    });
   }
   return undefined;
 }

@@ -21,7 +21,13 @@ export const latestPointerSchema = z.looseObject({
   bucket: z.string(),
   runKey: z.string(),
   objects: z.array(
-    z.looseObject({ filename: z.string(), key: z.string(), mediaType: z.string(), bytes: z.number(), sha256: z.string() }),
+    z.looseObject({
+      filename: z.string(),
+      key: z.string(),
+      mediaType: z.string(),
+      bytes: z.number(),
+      sha256: z.string(),
+    }),
   ),
 });
 export type LatestPointerDoc = z.infer<typeof latestPointerSchema>;
@@ -30,7 +36,9 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InputError(where, `not valid JSON (${jsonErrorMessage(err)})`, { hint: 'the file may be truncated' });
+    throw new InputError(where, `not valid JSON (${jsonErrorMessage(err)})`, {
+      hint: 'the file may be truncated',
+    });
   }
 }
 
@@ -38,9 +46,13 @@ function parseJson(text: string, where: string): unknown {
 export function parseReport(text: string, where: string): ReportModel {
   const parsed = reportModelSchema.safeParse(parseJson(text, where), { reportInput: true });
   if (!parsed.success) {
-    throw new InputError(where, `not a kubeproof report:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`, {
-      hint: 'pass a report.json written by `kubeproof scan`',
-    });
+    throw new InputError(
+      where,
+      `not a kubeproof report:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`,
+      {
+        hint: 'pass a report.json written by `kubeproof scan`',
+      },
+    );
   }
   return parsed.data;
 }
@@ -48,7 +60,10 @@ export function parseReport(text: string, where: string): ReportModel {
 export function parsePointer(text: string, where: string): LatestPointerDoc {
   const parsed = latestPointerSchema.safeParse(parseJson(text, where));
   if (!parsed.success) {
-    throw new InputError(where, `not a kubeproof latest.json pointer:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`);
+    throw new InputError(
+      where,
+      `not a kubeproof latest.json pointer:\n  ${formatIssues(parsed.error, '', 5).split('\n').join('\n  ')}`,
+    );
   }
   return parsed.data;
 }
@@ -88,12 +103,17 @@ export async function readS3Report(url: string, store: ObjectStore): Promise<Loc
     const body = await store.get(bucket, key);
     if (!body) return undefined;
     const ptr = parsePointer(body.toString('utf8'), `s3://${bucket}/${key}`);
-    const reportKey = ptr.objects.find((o) => o.filename === 'report.json')?.key ?? `${ptr.runKey}report.json`;
+    const reportKey =
+      ptr.objects.find((o) => o.filename === 'report.json')?.key ?? `${ptr.runKey}report.json`;
     const report = await store.get(ptr.bucket || bucket, reportKey);
     if (!report) {
-      throw new InputError(`s3://${bucket}/${key}`, `points at s3://${ptr.bucket || bucket}/${reportKey}, which does not exist`, {
-        hint: 'the run may not have produced report.json (--format json), or the object was removed',
-      });
+      throw new InputError(
+        `s3://${bucket}/${key}`,
+        `points at s3://${ptr.bucket || bucket}/${reportKey}, which does not exist`,
+        {
+          hint: 'the run may not have produced report.json (--format json), or the object was removed',
+        },
+      );
     }
     const where = `s3://${ptr.bucket || bucket}/${reportKey}`;
     return { report: parseReport(report.toString('utf8'), where), location: where };
@@ -101,7 +121,10 @@ export async function readS3Report(url: string, store: ObjectStore): Promise<Loc
   const direct = async (key: string): Promise<LocatedReport | undefined> => {
     const body = await store.get(bucket, key);
     if (!body) return undefined;
-    return { report: parseReport(body.toString('utf8'), `s3://${bucket}/${key}`), location: `s3://${bucket}/${key}` };
+    return {
+      report: parseReport(body.toString('utf8'), `s3://${bucket}/${key}`),
+      location: `s3://${bucket}/${key}`,
+    };
   };
   if (/(^|\/)latest\.json$/.test(prefix)) return viaPointer(prefix);
   if (prefix.endsWith('.json')) return direct(prefix);

@@ -29,7 +29,8 @@ export async function openS3(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ObjectStore> {
   const endpoint = access.endpoint ?? env['AWS_ENDPOINT_URL_S3'] ?? env['AWS_ENDPOINT_URL'];
-  const region = access.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
+  const region =
+    access.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
   const where = endpoint ? redactUrl(endpoint) : 'AWS S3';
   const secrets = [env['AWS_SECRET_ACCESS_KEY'], env['AWS_SESSION_TOKEN']].filter(
     (s): s is string => typeof s === 'string' && s !== '',
@@ -53,7 +54,11 @@ export async function openS3(
         : name === 'AccessDenied' || status === 403
           ? 'the credentials need s3:GetObject and s3:ListBucket on the prefix'
           : undefined;
-    throw new KubeproofError('s3', `${what} at ${where}: ${typeof name === 'string' && name !== 'Error' ? `${name}: ` : ''}${msg}`, hint);
+    throw new KubeproofError(
+      's3',
+      `${what} at ${where}: ${typeof name === 'string' && name !== 'Error' ? `${name}: ` : ''}${msg}`,
+      hint,
+    );
   };
   return {
     async get(bucket, key) {

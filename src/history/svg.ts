@@ -17,7 +17,13 @@ export interface TrendSvgOptions {
   title?: string;
 }
 
-export const DEFAULT_TREND_STATUSES: readonly ControlStatus[] = ['fail', 'incomplete', 'waived', 'pass', 'attested'];
+export const DEFAULT_TREND_STATUSES: readonly ControlStatus[] = [
+  'fail',
+  'incomplete',
+  'waived',
+  'pass',
+  'attested',
+];
 
 /** Colours per status, also distinguishable by dash pattern (for print and colour-blind readers). */
 const STYLE: Record<ControlStatus, { color: string; dash: string }> = {
@@ -32,7 +38,10 @@ const STYLE: Record<ControlStatus, { color: string; dash: string }> = {
 };
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]!};`);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]!};`,
+  );
 }
 
 const num = (n: number): string => (Number.isFinite(n) ? String(Math.round(n * 10) / 10) : '0');
@@ -46,7 +55,9 @@ export function trendSvg(history: readonly HistoryEntry[], opts: TrendSvgOptions
   const runs = history
     .map((h) => ({ at: h.generatedAt, fw: h.frameworks.find((f) => f.id === opts.framework) }))
     .filter((r): r is { at: string; fw: HistoryEntry['frameworks'][number] } => r.fw !== undefined);
-  const title = opts.title ?? `Control status counts, ${opts.framework}, last ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const title =
+    opts.title ??
+    `Control status counts, ${opts.framework}, last ${runs.length} run${runs.length === 1 ? '' : 's'}`;
   const open =
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
     `role="img" aria-label="${escapeXml(title)}" font-family="sans-serif" font-size="11">` +
@@ -59,7 +70,8 @@ export function trendSvg(history: readonly HistoryEntry[], opts: TrendSvgOptions
   const top = 12;
   const bottom = height - 28;
   const max = Math.max(1, ...runs.flatMap((r) => statuses.map((s) => count(r.fw.counts[s]))));
-  const x = (i: number): number => (runs.length === 1 ? (left + right) / 2 : left + ((right - left) * i) / (runs.length - 1));
+  const x = (i: number): number =>
+    runs.length === 1 ? (left + right) / 2 : left + ((right - left) * i) / (runs.length - 1);
   const y = (v: number): number => bottom - ((bottom - top) * v) / max;
   const parts: string[] = [open];
   // axes, zero and max labels
@@ -71,7 +83,9 @@ export function trendSvg(history: readonly HistoryEntry[], opts: TrendSvgOptions
     `<text x="${left}" y="${bottom + 16}" text-anchor="start" fill="#333">${escapeXml(runs[0]!.at.slice(0, 10))}</text>`,
   );
   if (runs.length > 1) {
-    parts.push(`<text x="${right}" y="${bottom + 16}" text-anchor="end" fill="#333">${escapeXml(runs.at(-1)!.at.slice(0, 10))}</text>`);
+    parts.push(
+      `<text x="${right}" y="${bottom + 16}" text-anchor="end" fill="#333">${escapeXml(runs.at(-1)!.at.slice(0, 10))}</text>`,
+    );
   }
   statuses.forEach((s, li) => {
     const st = STYLE[s];
@@ -107,7 +121,10 @@ function clampSize(v: number | undefined, dflt: number): number {
  * runs of history (a single point is not a trend). `svg` is safe to embed unescaped (see trendSvg).
  */
 export function trendCharts(
-  model: { history?: readonly HistoryEntry[] | undefined; frameworks: readonly { id: string; name: string; version: string }[] },
+  model: {
+    history?: readonly HistoryEntry[] | undefined;
+    frameworks: readonly { id: string; name: string; version: string }[];
+  },
   opts: Omit<TrendSvgOptions, 'framework' | 'title'> = {},
 ): { framework: string; title: string; svg: string }[] {
   const h = model.history ?? [];

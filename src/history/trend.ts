@@ -44,7 +44,10 @@ export function nextHistory(
   for (const e of known) {
     if (e.cluster !== undefined && e.cluster !== current.cluster.name) continue;
     if (e.reportId === current.reportId || !(e.generatedAt < current.generatedAt)) continue;
-    byId.set(e.reportId, { ...e, frameworks: e.frameworks.map((f) => ({ id: f.id, counts: fullCounts(f.counts) })) });
+    byId.set(e.reportId, {
+      ...e,
+      frameworks: e.frameworks.map((f) => ({ id: f.id, counts: fullCounts(f.counts) })),
+    });
   }
   const earlier = [...byId.values()].sort(
     (a, b) => cmp(a.generatedAt, b.generatedAt) || cmp(a.reportId, b.reportId),

@@ -109,8 +109,9 @@ export function clusterJobSetup(
   const sources: Source<unknown>[] = [];
   const runId = deps.runId ?? newRunId();
   if (inCluster && cfg.jobs.kubescape.enabled) {
-    if (cfg.inputs.kubescape.length > 0) notes.push('--kubescape-job ignored: Kubescape result files were given (--kubescape)');
-    else sources.push(kubescapeJobSource(cfg, { api, namespace, runId, log: deps.log }) as unknown as Source<unknown>);
+    if (cfg.inputs.kubescape.length > 0)
+      notes.push('--kubescape-job ignored: Kubescape result files were given (--kubescape)');
+    else sources.push(kubescapeJobSource(cfg, { api, namespace, runId, log: deps.log }));
   }
   if (runJobs || existing || cfg.inputs.kubeBench.length > 0) {
     const src = kubeBenchJobsSource(cfg, {

@@ -1,6 +1,11 @@
 import type { Config } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
-import { normalizeKubescape, readKubescapeInputs, type KubescapeRaw, type KubescapeReader } from '../sources/kubescape/index.ts';
+import {
+  normalizeKubescape,
+  readKubescapeInputs,
+  type KubescapeRaw,
+  type KubescapeReader,
+} from '../sources/kubescape/index.ts';
 import type { Source, SourceContext, SourceOutput } from '../sources/types.ts';
 import type { Logger } from '../util/log.ts';
 import type { JobApi } from './api.ts';
@@ -43,7 +48,9 @@ export function kubescapeJobSource(
         throw new SourceError(
           'kubescape-job',
           `the Kubescape Job ${outcome.namespace}/${outcome.job} ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}` +
-            (outcome.cleanedUp ? ' (the Job was deleted)' : ' (the Job could not be deleted: remove it by hand)'),
+            (outcome.cleanedUp
+              ? ' (the Job was deleted)'
+              : ' (the Job could not be deleted: remove it by hand)'),
           'check the Job template (deploy/base/jobs/kubescape-job.yaml), the image and the namespace Role (deploy/base/role.yaml)',
         );
       }

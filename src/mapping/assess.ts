@@ -43,7 +43,14 @@ export interface Assessment {
   findingObjectives: Map<string, string[]>;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 5, high: 4, medium: 3, low: 2, info: 1, unknown: 0 };
+const SEVERITY_RANK: Record<Severity, number> = {
+  critical: 5,
+  high: 4,
+  medium: 3,
+  low: 2,
+  info: 1,
+  unknown: 0,
+};
 const AUTOMATED = new Set(['pass', 'fail', 'waived']);
 
 /**
@@ -118,7 +125,8 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
     for (const { source, variant } of srcs) {
       const run = ranSources.get(source);
       if (!run) reasons.add(`${source} was not run`);
-      else if (run.status === 'skipped') reasons.add(`${source} was skipped (${run.error?.message ?? 'nothing to read'})`);
+      else if (run.status === 'skipped')
+        reasons.add(`${source} was skipped (${run.error?.message ?? 'nothing to read'})`);
       else if (run.status === 'failed') reasons.add(`${source} failed (${run.error?.message ?? 'see runs'})`);
       // A source that reported the objective for manual review or as an error is counted as such, not as silent.
       else if (reported.has(source)) continue;
@@ -155,7 +163,8 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
     let automated = 0;
     for (const c of controls) {
       counts[c.status]++;
-      if (c.status === 'pass' || c.status === 'fail' || c.status === 'waived' || c.status === 'incomplete') automated++;
+      if (c.status === 'pass' || c.status === 'fail' || c.status === 'waived' || c.status === 'incomplete')
+        automated++;
       if (c.status === 'fail') {
         let worst: Severity = 'unknown';
         for (const id of c.findingIds) {
@@ -211,7 +220,10 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         counts[f.status]++;
       }
       if (!automated) {
-        const reason = missingReason(objective.id, new Set(fs.filter((f) => f.status !== 'info').map((f) => f.source)));
+        const reason = missingReason(
+          objective.id,
+          new Set(fs.filter((f) => f.status !== 'info').map((f) => f.source)),
+        );
         if (reason) missing.push({ objective, reason });
       }
     }
@@ -273,9 +285,12 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
         .filter((r): r is RunRecord => r?.status === 'partial');
       if (missing.length > 0 || counts.manual > 0 || counts.error > 0 || partial.length > 0) {
         const parts: string[] = [];
-        if (missing.length > 0) parts.push(`not run: ${missing.map((m) => `${m.objective.title} (${m.reason})`).join('; ')}`);
-        for (const r of partial) parts.push(`${r.source} ran only in part (${r.error?.message ?? 'see runs'})`);
-        if (counts.manual > 0) parts.push(`${counts.manual} check${counts.manual > 1 ? 's' : ''} need manual review`);
+        if (missing.length > 0)
+          parts.push(`not run: ${missing.map((m) => `${m.objective.title} (${m.reason})`).join('; ')}`);
+        for (const r of partial)
+          parts.push(`${r.source} ran only in part (${r.error?.message ?? 'see runs'})`);
+        if (counts.manual > 0)
+          parts.push(`${counts.manual} check${counts.manual > 1 ? 's' : ''} need manual review`);
         if (counts.error > 0) parts.push(`${counts.error} check${counts.error > 1 ? 's' : ''} could not run`);
         return {
           ...base,
@@ -313,13 +328,15 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       };
     }
     let explanation: string;
-    if (links.length === 0) explanation = 'No kubeproof check maps to this control; assess it by other means.';
+    if (links.length === 0)
+      explanation = 'No kubeproof check maps to this control; assess it by other means.';
     else if (counts.error + counts.skipped > 0) {
       explanation = `The mapped checks could not run or were skipped (${counts.error} error, ${counts.skipped} skipped).`;
     } else if (missing.length > 0) {
       explanation = `Not assessed: ${[...new Set(missing.map((m) => m.reason))].join('; ')}.`;
     } else if (!objectiveIds.some((o) => objectiveSources.has(o))) {
-      explanation = 'Linked objectives exist, but no kubeproof source checks them yet; assess it by other means.';
+      explanation =
+        'Linked objectives exist, but no kubeproof source checks them yet; assess it by other means.';
     } else explanation = `The checks that map here belong to benchmarks or platforms other than this run's.`;
     return { ...base, status: 'not-assessed', explanation };
   }
@@ -367,9 +384,13 @@ function statusRank(s: Finding['status']): number {
 }
 
 function failingNodes(fs: Finding[]): string {
-  const nodes = [...new Set(fs.filter((f) => f.status === 'fail' && f.resource?.node).map((f) => f.resource!.node!))].sort();
+  const nodes = [
+    ...new Set(fs.filter((f) => f.status === 'fail' && f.resource?.node).map((f) => f.resource!.node!)),
+  ].sort();
   if (nodes.length === 0) return '';
-  return nodes.length > 5 ? `${nodes.slice(0, 5).join(', ')} and ${nodes.length - 5} more nodes` : nodes.join(', ');
+  return nodes.length > 5
+    ? `${nodes.slice(0, 5).join(', ')} and ${nodes.length - 5} more nodes`
+    : nodes.join(', ');
 }
 
 function manualTitles(fs: Finding[]): string {

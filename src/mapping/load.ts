@@ -22,12 +22,17 @@ export interface MappingProblems {
  * Loads and validates a mappings folder. Returns the bundle and every problem found; callers that
  * need a valid bundle use loadMappings(), which throws a MappingError listing the errors.
  */
-export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle: MappingBundle } & MappingProblems> {
+export async function readMappings(
+  dir = DEFAULT_MAPPINGS_DIR,
+): Promise<{ bundle: MappingBundle } & MappingProblems> {
   const errors: string[] = [];
   const warnings: string[] = [];
   const rel = (f: string): string => path.join('mappings', path.relative(dir, f));
   const files = await listYaml(dir).catch((err: unknown) => {
-    throw new MappingError(`cannot read mappings folder ${dir}: ${(err as Error).message}`, 'pass --mappings DIR');
+    throw new MappingError(
+      `cannot read mappings folder ${dir}: ${(err as Error).message}`,
+      'pass --mappings DIR',
+    );
   });
   const hash = createSortedHash();
   let version = 'unversioned';
@@ -58,13 +63,15 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
     if (kind === 'frameworks') {
       const parsed = check(frameworkFileSchema, data, name, errors);
       if (!parsed) continue;
-      if (frameworks.some((f) => f.id === parsed.id)) errors.push(`${name}: id: framework "${parsed.id}" is defined twice`);
+      if (frameworks.some((f) => f.id === parsed.id))
+        errors.push(`${name}: id: framework "${parsed.id}" is defined twice`);
       const seen = new Set<string>();
       const families = new Set(parsed.families.map((f) => f.id));
       parsed.controls.forEach((c, i) => {
         if (seen.has(c.id)) errors.push(`${name}: controls[${i}].id: "${c.id}" is defined twice`);
         seen.add(c.id);
-        if (!families.has(c.family)) errors.push(`${name}: controls[${i}].family: unknown family "${c.family}"`);
+        if (!families.has(c.family))
+          errors.push(`${name}: controls[${i}].family: unknown family "${c.family}"`);
       });
       parsed.controls.forEach((c, i) => {
         if (c.parent && !seen.has(c.parent) && !(parsed.sections ?? []).some((s) => s.id === c.parent)) {
@@ -87,7 +94,9 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
       if (!parsed) continue;
       parsed.objectives.forEach((o, i) => {
         if (objectives.has(o.id)) {
-          errors.push(`${name}: objectives[${i}].id: "${o.id}" is already defined in ${objectives.get(o.id)!.file}`);
+          errors.push(
+            `${name}: objectives[${i}].id: "${o.id}" is already defined in ${objectives.get(o.id)!.file}`,
+          );
           return;
         }
         objectives.set(o.id, {
@@ -110,12 +119,16 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
       if (!parsed) continue;
       if (parsed.source === 'kube-bench') {
         if (!parsed.variant || !parsed.benchmark) {
-          errors.push(`${name}: variant: kube-bench rule maps need "variant" (the benchmark) and "benchmark"`);
+          errors.push(
+            `${name}: variant: kube-bench rule maps need "variant" (the benchmark) and "benchmark"`,
+          );
           continue;
         }
-        if (benchmarks.has(parsed.variant)) errors.push(`${name}: variant: benchmark "${parsed.variant}" mapped twice`);
+        if (benchmarks.has(parsed.variant))
+          errors.push(`${name}: variant: benchmark "${parsed.variant}" mapped twice`);
         const fingerprints = new Map<string, string>();
-        for (const [ruleId, entry] of Object.entries(parsed.rules)) if (entry.fp) fingerprints.set(ruleId, entry.fp);
+        for (const [ruleId, entry] of Object.entries(parsed.rules))
+          if (entry.fp) fingerprints.set(ruleId, entry.fp);
         benchmarks.set(parsed.variant, {
           id: parsed.variant,
           platform: parsed.benchmark.platform,
@@ -126,7 +139,9 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
       for (const [ruleId, entry] of Object.entries(parsed.rules)) {
         const key = ruleKey(parsed.source, parsed.variant, ruleId);
         if (rules.has(key)) {
-          errors.push(`${name}: rules.${ruleId}: mapped twice for ${parsed.source}${parsed.variant ? ` ${parsed.variant}` : ''}`);
+          errors.push(
+            `${name}: rules.${ruleId}: mapped twice for ${parsed.source}${parsed.variant ? ` ${parsed.variant}` : ''}`,
+          );
           continue;
         }
         rules.set(key, {
@@ -138,20 +153,26 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
         });
       }
     } else if (kind !== 'waivers' && kind !== 'attestations') {
-      warnings.push(`${name}: not in a known mappings folder (frameworks, objectives, sources, waivers); ignored`);
+      warnings.push(
+        `${name}: not in a known mappings folder (frameworks, objectives, sources, waivers); ignored`,
+      );
     }
   }
 
   // Cross references: every link target exists, every rule's objectives exist, every objective reaches NIST.
-  const controlIndex = new Map<string, Set<string>>(frameworks.map((f) => [f.id, new Set(f.controls.map((c) => c.id))]));
+  const controlIndex = new Map<string, Set<string>>(
+    frameworks.map((f) => [f.id, new Set(f.controls.map((c) => c.id))]),
+  );
   for (const o of objectives.values()) {
     o.links.forEach((l, i) => {
       const slash = l.control.indexOf('/');
       const fw = l.control.slice(0, slash);
       const ctl = l.control.slice(slash + 1);
       const known = controlIndex.get(fw);
-      if (!known) errors.push(`${o.file}: ${o.id}.links[${i}].control: unknown framework "${fw}" in "${l.control}"`);
-      else if (!known.has(ctl)) errors.push(`${o.file}: ${o.id}.links[${i}].control: "${ctl}" is not a control of ${fw}`);
+      if (!known)
+        errors.push(`${o.file}: ${o.id}.links[${i}].control: unknown framework "${fw}" in "${l.control}"`);
+      else if (!known.has(ctl))
+        errors.push(`${o.file}: ${o.id}.links[${i}].control: "${ctl}" is not a control of ${fw}`);
     });
     if (!o.links.some((l) => l.control.startsWith('nist-800-53-r5/'))) {
       errors.push(`${o.file}: ${o.id}.links: every objective must link at least one NIST SP 800-53 control`);
@@ -166,7 +187,9 @@ export async function readMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<{ bundle
       }
     }
   }
-  frameworks.sort((a, b) => FRAMEWORK_ORDER.indexOf(a.id) - FRAMEWORK_ORDER.indexOf(b.id) || a.id.localeCompare(b.id));
+  frameworks.sort(
+    (a, b) => FRAMEWORK_ORDER.indexOf(a.id) - FRAMEWORK_ORDER.indexOf(b.id) || a.id.localeCompare(b.id),
+  );
   return {
     bundle: { version, sha256: hash.digest(), frameworks, objectives, rules, benchmarks },
     errors,
@@ -190,7 +213,12 @@ export async function loadMappings(dir = DEFAULT_MAPPINGS_DIR): Promise<MappingB
   return bundle;
 }
 
-function check<T extends z.ZodType>(schema: T, data: unknown, file: string, errors: string[]): z.infer<T> | undefined {
+function check<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+  file: string,
+  errors: string[],
+): z.infer<T> | undefined {
   const r = schema.safeParse(data, { reportInput: true });
   if (r.success) return r.data;
   for (const line of formatIssues(r.error).split('\n')) errors.push(`${file}: ${line}`);

@@ -27,7 +27,10 @@ const scopeSchema = z.strictObject({
 export const waiverSchema = z
   .strictObject({
     id: z.string().min(1),
-    control: z.string().regex(/^[a-z0-9.-]+\/.+$/, 'expected <framework-id>/<control-id>').optional(),
+    control: z
+      .string()
+      .regex(/^[a-z0-9.-]+\/.+$/, 'expected <framework-id>/<control-id>')
+      .optional(),
     rule: z
       .string()
       .regex(/^[a-z-]+:[^:]+(:[^:]+)?$/, 'expected <source>:<ruleId> or <source>:<variant>:<ruleId>')
@@ -38,7 +41,9 @@ export const waiverSchema = z
     approver: z.string().optional(),
     expires: date,
   })
-  .refine((w) => Boolean(w.control) !== Boolean(w.rule), { message: 'give exactly one of "control" or "rule"' });
+  .refine((w) => Boolean(w.control) !== Boolean(w.rule), {
+    message: 'give exactly one of "control" or "rule"',
+  });
 
 export const attestationSchema = z.strictObject({
   control: z.string().regex(/^[a-z0-9.-]+\/.+$/, 'expected <framework-id>/<control-id>'),
@@ -57,7 +62,9 @@ export type Waiver = z.infer<typeof waiverSchema> & { file: string };
 export type Attestation = z.infer<typeof attestationSchema> & { file: string };
 
 /** Reads waiver/attestation files (a file or a folder of *.yaml). Errors name the file and entry. */
-export async function loadGovernance(paths: string[]): Promise<{ waivers: Waiver[]; attestations: Attestation[] }> {
+export async function loadGovernance(
+  paths: string[],
+): Promise<{ waivers: Waiver[]; attestations: Attestation[] }> {
   const waivers: Waiver[] = [];
   const attestations: Attestation[] = [];
   const files: string[] = [];
@@ -68,21 +75,29 @@ export async function loadGovernance(paths: string[]): Promise<{ waivers: Waiver
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') files.push(p);
       else if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new InputError(p, 'waiver or attestation file not found', { hint: 'check the --waivers/--attestations path' });
+        throw new InputError(p, 'waiver or attestation file not found', {
+          hint: 'check the --waivers/--attestations path',
+        });
       } else throw err;
     }
   }
   for (const f of files.sort()) {
     const doc = parseDocument(await readFile(f, 'utf8'));
-    if (doc.errors.length > 0) throw new InputError(f, `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length > 0)
+      throw new InputError(f, `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
     const r = fileSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
     if (!r.success) {
-      throw new InputError(f, `invalid waiver/attestation file:\n  ${formatIssues(r.error).split('\n').join('\n  ')}`, {
-        hint: 'see mappings/waivers/README.md for the format',
-      });
+      throw new InputError(
+        f,
+        `invalid waiver/attestation file:\n  ${formatIssues(r.error).split('\n').join('\n  ')}`,
+        {
+          hint: 'see mappings/waivers/README.md for the format',
+        },
+      );
     }
     for (const w of r.data.waivers) {
-      if (waivers.some((x) => x.id === w.id)) throw new InputError(f, `waiver id "${w.id}" is used twice`, { path: 'waivers' });
+      if (waivers.some((x) => x.id === w.id))
+        throw new InputError(f, `waiver id "${w.id}" is used twice`, { path: 'waivers' });
       waivers.push({ ...w, file: f });
     }
     for (const a of r.data.attestations) attestations.push({ ...a, file: f });
@@ -93,7 +108,12 @@ export async function loadGovernance(paths: string[]): Promise<{ waivers: Waiver
 function glob(pattern: string | undefined, value: string | undefined): boolean {
   if (pattern === undefined) return true;
   if (value === undefined) return false;
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }
 
@@ -124,10 +144,20 @@ export function governance(
       if (w.rule) {
         const parts = w.rule.split(':');
         const [source, variant, ruleId] = parts.length === 3 ? parts : [parts[0], undefined, parts[1]];
-        if (f.source !== source || f.ruleId !== ruleId || (variant !== undefined && f.ruleVariant !== variant)) continue;
+        if (
+          f.source !== source ||
+          f.ruleId !== ruleId ||
+          (variant !== undefined && f.ruleVariant !== variant)
+        )
+          continue;
       }
       const r = f.resource;
-      if (!glob(w.scope?.namespace, r?.namespace) || !glob(w.scope?.kind, r?.kind) || !glob(w.scope?.name, r?.name)) continue;
+      if (
+        !glob(w.scope?.namespace, r?.namespace) ||
+        !glob(w.scope?.kind, r?.kind) ||
+        !glob(w.scope?.name, r?.name)
+      )
+        continue;
       if (!glob(w.scope?.node, r?.node)) continue;
       uses.set(w.id, (uses.get(w.id) ?? 0) + 1);
       return {

@@ -69,14 +69,12 @@ export function buildMetrics(model: ReportModel | undefined, run: RunFacts): Met
       name: 'kubeproof_findings',
       help: 'Findings by source and status in the last report.',
       type: 'gauge',
-      samples: [...bySource.keys()]
-        .sort()
-        .flatMap((src) =>
-          FINDING_STATUSES.map((s) => ({
-            labels: l({ source: src, status: s }),
-            value: bySource.get(src)!.get(s) ?? 0,
-          })),
-        ),
+      samples: [...bySource.keys()].sort().flatMap((src) =>
+        FINDING_STATUSES.map((s) => ({
+          labels: l({ source: src, status: s }),
+          value: bySource.get(src)!.get(s) ?? 0,
+        })),
+      ),
     });
     families.push({
       name: 'kubeproof_source_up',

@@ -86,12 +86,21 @@ export function renderOscal(model: ReportModel): Artifact {
   const runs = [...model.runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   // The result spans the collection; the --since/--until window widens it only when audit logs were read
   // (it bounds their events, nothing else), so no observation falls outside its result.
-  const auditRead = model.runs.some((r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'));
+  const auditRead = model.runs.some(
+    (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
+  );
   const earlier = (a: string | undefined, b: string | undefined): string | undefined =>
     a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b;
-  const later = (a: string | undefined, b: string): string => (a !== undefined && Date.parse(a) > Date.parse(b) ? a : b);
-  const start = toDateTime(earlier(auditRead ? model.scope.period.from : undefined, runs[0]?.startedAt), model.generatedAt);
-  const end = toDateTime(later(auditRead ? model.scope.period.to : undefined, model.generatedAt), model.generatedAt);
+  const later = (a: string | undefined, b: string): string =>
+    a !== undefined && Date.parse(a) > Date.parse(b) ? a : b;
+  const start = toDateTime(
+    earlier(auditRead ? model.scope.period.from : undefined, runs[0]?.startedAt),
+    model.generatedAt,
+  );
+  const end = toDateTime(
+    later(auditRead ? model.scope.period.to : undefined, model.generatedAt),
+    model.generatedAt,
+  );
 
   const linked = new Set(model.frameworks.flatMap((fw) => fw.controls.flatMap((c) => c.findingIds)));
   const observations = model.findings

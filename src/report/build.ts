@@ -41,7 +41,12 @@ export function buildReport(input: BuildReportInput): ReportModel {
   const runs = [...input.runs].sort((a, b) => cmp(a.source, b.source));
   const generatedAt = input.generatedAt.toISOString();
   const contentHash = sha256Hex(
-    [generatedAt, input.cluster.name, input.mappings.sha256, ...findings.map((f) => `${f.id}:${f.status}`)].join('\n'),
+    [
+      generatedAt,
+      input.cluster.name,
+      input.mappings.sha256,
+      ...findings.map((f) => `${f.id}:${f.status}`),
+    ].join('\n'),
   );
   const stamp = generatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return {

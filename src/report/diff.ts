@@ -8,8 +8,18 @@ export interface ReportDiff {
   newFailures: FindingChange[];
   /** Findings failing before that no longer fail (passing, or gone). */
   resolvedFailures: FindingChange[];
-  controlChanges: { framework: string; controlId: string; title: string; from: ControlStatus | 'absent'; to: ControlStatus | 'absent' }[];
-  counts: { framework: string; from: Partial<Record<ControlStatus, number>>; to: Partial<Record<ControlStatus, number>> }[];
+  controlChanges: {
+    framework: string;
+    controlId: string;
+    title: string;
+    from: ControlStatus | 'absent';
+    to: ControlStatus | 'absent';
+  }[];
+  counts: {
+    framework: string;
+    from: Partial<Record<ControlStatus, number>>;
+    to: Partial<Record<ControlStatus, number>>;
+  }[];
 }
 
 export interface FindingChange {
@@ -31,17 +41,27 @@ export function diffReports(oldR: ReportModel, newR: ReportModel): ReportDiff {
   const newF = new Map(newR.findings.map((f) => [f.id, f]));
   const change = (f: Finding, from: string, to: string): FindingChange => {
     const r = resourceLabel(f);
-    return { id: f.id, source: f.source, ruleId: f.ruleId, title: f.title, from, to, ...(r ? { resource: r } : {}) };
+    return {
+      id: f.id,
+      source: f.source,
+      ruleId: f.ruleId,
+      title: f.title,
+      from,
+      to,
+      ...(r ? { resource: r } : {}),
+    };
   };
   const newFailures: FindingChange[] = [];
   for (const f of newR.findings) {
     const before = oldF.get(f.id);
-    if (f.status === 'fail' && before?.status !== 'fail') newFailures.push(change(f, before?.status ?? 'absent', 'fail'));
+    if (f.status === 'fail' && before?.status !== 'fail')
+      newFailures.push(change(f, before?.status ?? 'absent', 'fail'));
   }
   const resolvedFailures: FindingChange[] = [];
   for (const f of oldR.findings) {
     const after = newF.get(f.id);
-    if (f.status === 'fail' && after?.status !== 'fail') resolvedFailures.push(change(f, 'fail', after?.status ?? 'absent'));
+    if (f.status === 'fail' && after?.status !== 'fail')
+      resolvedFailures.push(change(f, 'fail', after?.status ?? 'absent'));
   }
   const controlChanges: ReportDiff['controlChanges'] = [];
   const counts: ReportDiff['counts'] = [];
@@ -51,7 +71,13 @@ export function diffReports(oldR: ReportModel, newR: ReportModel): ReportDiff {
     for (const c of fw.controls) {
       const p = prevControls.get(c.controlId);
       if (!p || p.status !== c.status) {
-        controlChanges.push({ framework: fw.id, controlId: c.controlId, title: c.title, from: p?.status ?? 'absent', to: c.status });
+        controlChanges.push({
+          framework: fw.id,
+          controlId: c.controlId,
+          title: c.title,
+          from: p?.status ?? 'absent',
+          to: c.status,
+        });
       }
     }
     counts.push({ framework: fw.id, from: prev?.summary.counts ?? {}, to: fw.summary.counts });
@@ -69,7 +95,9 @@ export function diffReports(oldR: ReportModel, newR: ReportModel): ReportDiff {
 /** Plain-text rendering of a diff for the terminal and the email. */
 export function diffText(d: ReportDiff, max = 50): string {
   const lines: string[] = [];
-  lines.push(`Changes from ${d.from.reportId} (${d.from.generatedAt}) to ${d.to.reportId} (${d.to.generatedAt})`);
+  lines.push(
+    `Changes from ${d.from.reportId} (${d.from.generatedAt}) to ${d.to.reportId} (${d.to.generatedAt})`,
+  );
   lines.push('');
   for (const c of d.counts) {
     const keys = ['pass', 'fail', 'waived', 'incomplete', 'manual', 'attested', 'not-assessed'] as const;

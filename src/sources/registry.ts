@@ -33,7 +33,10 @@ function erase<R>(s: Source<R>): Source<unknown> {
  * what the cluster (live API, or `--snapshot` files) shows. Opening the cluster never falls back to
  * localhost: without a kubeconfig or in-cluster service account it is a ConfigError saying how to configure.
  */
-export async function createSources(cfg: Config, deps: { log: Logger; now: () => Date }): Promise<SourceSetup> {
+export async function createSources(
+  cfg: Config,
+  deps: { log: Logger; now: () => Date },
+): Promise<SourceSetup> {
   const sources: Source<unknown>[] = [];
   const notes: string[] = [];
   // In the cluster, kube-bench runs as Jobs (src/jobs/); that source also reads --kube-bench files.
@@ -53,7 +56,10 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
       // A bad snapshot file loses only what it feeds: the sources that read the cluster are recorded as
       // failed with the file's error (exit 2), and every other input is still reported.
       if (!(err instanceof InputError)) throw err;
-      sources.push(failedSource('rbac', 'Kubernetes RBAC', err), failedSource('workloads', 'Kubernetes workloads', err));
+      sources.push(
+        failedSource('rbac', 'Kubernetes RBAC', err),
+        failedSource('workloads', 'Kubernetes workloads', err),
+      );
       notes.push(`could not read the snapshot: ${err.message}`);
       return { sources: withUnsupported(cfg, sources), notes };
     }
@@ -70,10 +76,17 @@ export async function createSources(cfg: Config, deps: { log: Logger; now: () =>
   let clusterHint: SourceSetup['clusterHint'];
   if (reader) {
     const id = reader.identity();
-    const list = (d: { group: string; version: string; plural: string; namespaced: boolean; kind?: string }) =>
-      reader.listAll(d, { pageSize: cfg.cluster.pageSize });
+    const list = (d: {
+      group: string;
+      version: string;
+      plural: string;
+      namespaced: boolean;
+      kind?: string;
+    }) => reader.listAll(d, { pageSize: cfg.cluster.pageSize });
     const cluster = [erase(rbacSource(list)), erase(workloadsSource(list))];
-    sources.push(...(reader instanceof SnapshotReader ? cluster.map((c) => fromSnapshot(c, reader)) : cluster));
+    sources.push(
+      ...(reader instanceof SnapshotReader ? cluster.map((c) => fromSnapshot(c, reader)) : cluster),
+    );
     // The Kubescape operator's latest configuration scans, when installed; result files given with
     // --kubescape (or the Kubescape Job) take precedence: one kubescape source per run.
     if (cfg.inputs.kubescape.length === 0 && !cfg.jobs.kubescape.enabled && id.source !== 'snapshot') {
@@ -129,7 +142,12 @@ function fromSnapshot(source: Source<unknown>, reader: SnapshotReader): Source<u
         ...out,
         inputs: [
           ...out.inputs,
-          ...reader.fileRecords.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, format: 'kubernetes-snapshot' })),
+          ...reader.fileRecords.map((f) => ({
+            path: f.path,
+            sha256: f.sha256,
+            bytes: f.bytes,
+            format: 'kubernetes-snapshot',
+          })),
         ],
         notes: [...reader.notes, ...out.notes],
         ...(reader.failed[0] && !out.partialError
@@ -163,9 +181,13 @@ function withUnsupported(cfg: Config, sources: Source<unknown>[]): Source<unknow
   const out = [...sources];
   for (const [id, flag, inputs] of given) {
     if (inputs.length === 0 || sources.some((s) => s.id === id)) continue;
-    const err = new InputError(inputs.join(', '), `${flag} input was not read: this build of kubeproof has no ${id} source`, {
-      hint: `remove ${flag} (or the config's inputs), or use a kubeproof release that reads ${id} input`,
-    });
+    const err = new InputError(
+      inputs.join(', '),
+      `${flag} input was not read: this build of kubeproof has no ${id} source`,
+      {
+        hint: `remove ${flag} (or the config's inputs), or use a kubeproof release that reads ${id} input`,
+      },
+    );
     out.push(failedSource(id, id, err));
   }
   return out;
@@ -185,7 +207,11 @@ export function correlateSources(
   const grants = effectiveGrants(rbac)
     .grants.filter((g) => !g.exempt)
     .map((g) => ({
-      subject: { kind: g.subject.kind, name: g.subject.name, ...(g.subject.namespace ? { namespace: g.subject.namespace } : {}) },
+      subject: {
+        kind: g.subject.kind,
+        name: g.subject.name,
+        ...(g.subject.namespace ? { namespace: g.subject.namespace } : {}),
+      },
       verbs: g.rule.verbs,
       resources: g.rule.resources,
       apiGroups: g.rule.apiGroups,

@@ -29,7 +29,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[lvl] < level) return;
     const safeMsg = redactText(msg);
-    const safeFields = fields ? (JSON.parse(redactText(JSON.stringify(fields))) as Record<string, unknown>) : undefined;
+    const safeFields = fields
+      ? (JSON.parse(redactText(JSON.stringify(fields))) as Record<string, unknown>)
+      : undefined;
     if (format === 'json') {
       write(JSON.stringify({ time: now().toISOString(), level: lvl, msg: safeMsg, ...safeFields }));
     } else {
@@ -53,6 +55,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 /** A logger that keeps lines in memory (tests). */
 export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const log = createLogger({ level: 'debug', write: (l) => lines.push(l), format: 'json', now: () => new Date(0) });
+  const log = createLogger({
+    level: 'debug',
+    write: (l) => lines.push(l),
+    format: 'json',
+    now: () => new Date(0),
+  });
   return Object.assign(log, { lines });
 }

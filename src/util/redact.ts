@@ -3,7 +3,8 @@
  * to evidence excerpts, and to URLs shown as delivery targets.
  */
 
-const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)/i;
+const SECRET_KEY =
+  /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)/i;
 
 /** Words that follow a flag mentioned in prose rather than a flag's value. */
 const PROSE_AFTER_FLAG =
@@ -33,7 +34,11 @@ const PATTERNS: [RegExp, Replacer, (t: string) => boolean][] = [
     (t) => /bearer|basic/i.test(t),
   ],
   // JWTs
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, () => '[REDACTED-JWT]', (t) => t.includes('eyJ')],
+  [
+    /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+    () => '[REDACTED-JWT]',
+    (t) => t.includes('eyJ'),
+  ],
   // --token=..., --password ..., token: "...", password="..." (flags and key/value pairs); a *-file flag
   // names a path, which is evidence, not a secret, and is kept.
   [
@@ -53,7 +58,11 @@ const PATTERNS: [RegExp, Replacer, (t: string) => boolean][] = [
     (t) => /-[a-z0-9-]*(pass|token|secret|key)/i.test(t),
   ],
   // AWS access key ids
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, () => '[REDACTED-AWS-KEY]', (t) => t.includes('AKIA') || t.includes('ASIA')],
+  [
+    /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g,
+    () => '[REDACTED-AWS-KEY]',
+    (t) => t.includes('AKIA') || t.includes('ASIA'),
+  ],
   // PEM private keys
   [
     /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
@@ -79,7 +88,11 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && !/file|path|ref|name|mode$/i.test(k)) {
+      if (
+        SECRET_KEY.test(k) &&
+        (typeof v === 'string' || typeof v === 'number') &&
+        !/file|path|ref|name|mode$/i.test(k)
+      ) {
         out[k] = '[REDACTED]';
       } else if ((k === 'data' || k === 'stringData') && v && typeof v === 'object' && !Array.isArray(v)) {
         out[k] = Object.fromEntries(Object.keys(v).map((kk) => [kk, '[REDACTED]']));

@@ -21,12 +21,15 @@ export function formatIssues(error: z.ZodError, prefix = '', max = 10): string {
 }
 
 function describeIssue(i: z.core.$ZodIssue): string {
-  if ((i.code === 'invalid_type' || i.code === 'invalid_union') && i.input === undefined) return 'required, but missing';
+  if ((i.code === 'invalid_type' || i.code === 'invalid_union') && i.input === undefined)
+    return 'required, but missing';
   if (i.code === 'invalid_type') {
     return `expected ${i.expected}, got ${receivedType(i.input)}`;
   }
-  if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (i.code === 'invalid_value') return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (i.code === 'unrecognized_keys')
+    return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (i.code === 'invalid_value')
+    return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return i.message;
 }
 

@@ -27,7 +27,17 @@ const keys = () => generateKeyPairSync('ed25519');
 function withInputs(m: ReportModel): ReportModel {
   return {
     ...m,
-    runs: m.runs.map((r) => ({ ...r, inputs: [{ path: 'kb/cp-1.json', sha256: sha256Hex('raw kube-bench output'), bytes: 21, format: 'kube-bench-json-controls' }] })),
+    runs: m.runs.map((r) => ({
+      ...r,
+      inputs: [
+        {
+          path: 'kb/cp-1.json',
+          sha256: sha256Hex('raw kube-bench output'),
+          bytes: 21,
+          format: 'kube-bench-json-controls',
+        },
+      ],
+    })),
   };
 }
 
@@ -37,30 +47,54 @@ async function runArtifacts(): Promise<{ model: ReportModel; artifacts: Artifact
     model,
     artifacts: [
       reportArtifact(model),
-      { filename: 'report.html', mediaType: 'text/html; charset=utf-8', body: '<!doctype html><p>report</p>' },
-      { filename: 'report.pdf', mediaType: 'application/pdf', body: new Uint8Array([0x25, 0x50, 0x44, 0x46, 0, 1, 2, 255]) },
+      {
+        filename: 'report.html',
+        mediaType: 'text/html; charset=utf-8',
+        body: '<!doctype html><p>report</p>',
+      },
+      {
+        filename: 'report.pdf',
+        mediaType: 'application/pdf',
+        body: new Uint8Array([0x25, 0x50, 0x44, 0x46, 0, 1, 2, 255]),
+      },
       { filename: 'findings.csv', mediaType: 'text/csv', body: 'id,status\n' },
     ],
   };
 }
 
 function fileMap(artifacts: readonly Artifact[]): Map<string, Uint8Array> {
-  return new Map(artifacts.map((a) => [a.filename, typeof a.body === 'string' ? Buffer.from(a.body) : a.body]));
+  return new Map(
+    artifacts.map((a) => [a.filename, typeof a.body === 'string' ? Buffer.from(a.body) : a.body]),
+  );
 }
 
 test('signature round trip: seal then verify with the public key', async (t) => {
   const { publicKey, privateKey } = keys();
   const { model, artifacts } = await runArtifacts();
   const sealed = seal(model, artifacts, privateKey);
-  t.deepEqual(sealed.artifacts.map((a) => a.filename), [MANIFEST_FILE, SIGNATURE_FILE]);
+  t.deepEqual(
+    sealed.artifacts.map((a) => a.filename),
+    [MANIFEST_FILE, SIGNATURE_FILE],
+  );
   t.is(sealed.bundle.keyFingerprint, fingerprint(publicKey));
   t.regex(sealed.bundle.keyFingerprint!, /^SHA256:[A-Za-z0-9+/]{43}$/);
   const manifest = manifestSchema.parse(JSON.parse(String(sealed.artifacts[0]!.body)));
-  t.deepEqual(manifest.artifacts.map((a) => a.filename), ['findings.csv', 'report.html', 'report.json', 'report.pdf']);
+  t.deepEqual(
+    manifest.artifacts.map((a) => a.filename),
+    ['findings.csv', 'report.html', 'report.json', 'report.pdf'],
+  );
   t.is(manifest.reportId, model.reportId);
   t.is(manifest.tool.version, model.tool.version);
   t.is(manifest.mappings.sha256, model.mappings.sha256);
-  t.deepEqual(manifest.inputs, [{ source: 'kube-bench', path: 'kb/cp-1.json', sha256: sha256Hex('raw kube-bench output'), bytes: 21, format: 'kube-bench-json-controls' }]);
+  t.deepEqual(manifest.inputs, [
+    {
+      source: 'kube-bench',
+      path: 'kb/cp-1.json',
+      sha256: sha256Hex('raw kube-bench output'),
+      bytes: 21,
+      format: 'kube-bench-json-controls',
+    },
+  ]);
   t.is(sealed.bundle.manifestSha256, sha256Hex(sealed.artifacts[0]!.body));
   const r = verifyBundle(fileMap([...artifacts, ...sealed.artifacts]), { publicKey });
   t.true(r.ok, r.errors.join('\n'));
@@ -83,7 +117,10 @@ test('tampering with any bundled file makes verify fail, naming the file', async
     files.set(target, body);
     const r = verifyBundle(files, { publicKey });
     t.false(r.ok, `tampering with ${target} went unnoticed`);
-    t.true(r.errors.some((e) => e.includes(target)), `${target}: ${r.errors.join(' | ')}`);
+    t.true(
+      r.errors.some((e) => e.includes(target)),
+      `${target}: ${r.errors.join(' | ')}`,
+    );
     // the embedded key does not save a tampered bundle either
     t.false(verifyBundle(files).ok, `${target} (self-signed check)`);
   }
@@ -92,7 +129,9 @@ test('tampering with any bundled file makes verify fail, naming the file', async
 test('a rewritten manifest (hashes recomputed by the tamperer) fails the signature', async (t) => {
   const { publicKey, privateKey } = keys();
   const { model, artifacts } = await runArtifacts();
-  const changed = artifacts.map((a) => (a.filename === 'report.html' ? { ...a, body: '<p>all green</p>' } : a));
+  const changed = artifacts.map((a) =>
+    a.filename === 'report.html' ? { ...a, body: '<p>all green</p>' } : a,
+  );
   const honest = seal(model, artifacts, privateKey);
   const forged = seal(model, changed, undefined);
   const files = fileMap([...changed, forged.artifacts[0]!, honest.artifacts[1]!]);
@@ -140,7 +179,10 @@ test('wrong key fails; missing file fails; an extra unlisted file is a warning',
 test('unsigned bundle: hashes checked, a warning says what it does not prove', async (t) => {
   const { model, artifacts } = await runArtifacts();
   const sealed = seal(model, artifacts);
-  t.deepEqual(sealed.artifacts.map((a) => a.filename), [MANIFEST_FILE]);
+  t.deepEqual(
+    sealed.artifacts.map((a) => a.filename),
+    [MANIFEST_FILE],
+  );
   t.is(sealed.bundle.keyFingerprint, undefined);
   const r = verifyBundle(fileMap([...artifacts, ...sealed.artifacts]));
   t.true(r.ok);
@@ -151,7 +193,9 @@ test('unsigned bundle: hashes checked, a warning says what it does not prove', a
 test('signing keys: ed25519 PKCS#8 PEM only; errors never echo the key', (t) => {
   const ed = keys().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   t.is(parseSigningKey(ed, 'k.pem').asymmetricKeyType, 'ed25519');
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   const e1 = t.throws(() => parseSigningKey(rsa, 'rsa.pem'));
   t.regex(e1.message, /is rsa, expected ed25519/);
   const broken = ed.replace(/[A-Za-z]{10}/, 'xxxxxxxxxx');
@@ -184,18 +228,27 @@ test('verify a bundle in a directory and in an S3 run folder (s3rver)', async (t
   t.true(remote.ok, remote.errors.join('\n'));
   const viaRun = await loadBundleS3(viaCluster.location, store);
   t.deepEqual([...viaRun.files.keys()].sort(), all.map((a) => a.filename).sort());
-  await t.throwsAsync(() => loadBundleS3('s3://reports/kp/nothing-here', store), { message: /no objects there/ });
+  await t.throwsAsync(() => loadBundleS3('s3://reports/kp/nothing-here', store), {
+    message: /no objects there/,
+  });
 });
 
 test('raw inputs held by the user are checked against the hashes the manifest records', async (t) => {
   const { model, artifacts } = await runArtifacts();
   const files = fileMap([...artifacts, ...seal(model, artifacts).artifacts]);
-  const good = verifyBundle(files, { inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output') }] });
+  const good = verifyBundle(files, {
+    inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output') }],
+  });
   t.true(good.ok);
   t.deepEqual(good.inputs, [{ name: 'cp-1.json', status: 'ok', matches: ['kube-bench kb/cp-1.json'] }]);
-  const bad = verifyBundle(files, { inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output, edited') }] });
+  const bad = verifyBundle(files, {
+    inputs: [{ name: 'cp-1.json', bytes: Buffer.from('raw kube-bench output, edited') }],
+  });
   t.false(bad.ok);
-  t.regex(bad.errors[0]!, /^input cp-1\.json: its SHA-256 [0-9a-f]{16}… is none of the 1 input hashes the manifest records$/);
+  t.regex(
+    bad.errors[0]!,
+    /^input cp-1\.json: its SHA-256 [0-9a-f]{16}… is none of the 1 input hashes the manifest records$/,
+  );
 });
 
 test('kubeproof verify (CLI) on an S3 run folder: exit 0, then 5 after an object is replaced', async (t) => {
@@ -209,7 +262,15 @@ test('kubeproof verify (CLI) on an S3 run folder: exit 0, then 5 after an object
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   await writeFile(path.join(dir, 'cp-1.json'), 'raw kube-bench output');
-  const args = ['verify', 's3://reports/kp/test-cluster', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--public-key', path.join(dir, 'pub.pem')];
+  const args = [
+    'verify',
+    's3://reports/kp/test-cluster',
+    '--s3-endpoint',
+    s3.endpoint,
+    '--s3-path-style',
+    '--public-key',
+    path.join(dir, 'pub.pem'),
+  ];
   const ok = await runCli([...args, '--input', path.join(dir, 'cp-1.json')], { env: S3_ENV });
   t.is(ok.code, 0, ok.stdout + ok.stderr);
   t.regex(ok.stdout, /signature: valid, signed by SHA256:/);
@@ -220,9 +281,21 @@ test('kubeproof verify (CLI) on an S3 run folder: exit 0, then 5 after an object
   t.teardown(() => store.close());
   const { location } = await loadBundleS3('s3://reports/kp/test-cluster', store);
   const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
-  const c = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const c = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   t.teardown(() => c.destroy());
-  await c.send(new PutObjectCommand({ Bucket: 'reports', Key: `${location.replace('s3://reports/', '')}report.html`, Body: '<p>all green</p>' }));
+  await c.send(
+    new PutObjectCommand({
+      Bucket: 'reports',
+      Key: `${location.replace('s3://reports/', '')}report.html`,
+      Body: '<p>all green</p>',
+    }),
+  );
   const bad = await runCli(args, { env: S3_ENV });
   t.is(bad.code, 5);
   t.regex(bad.stdout, /ERROR {3}report\.html: content differs from the manifest/);

@@ -9,7 +9,10 @@ test('the README documents every option of the option table, with its environmen
     const row = readme.split('\n').find((l) => l.startsWith(`| \`${flag}`));
     t.truthy(row, `README has no row for ${flag}`);
     if (def.env) t.true(row!.includes(def.env), `${flag}: README row lacks ${def.env}`);
-    t.true(row!.includes(def.path.replace(/^cluster\.enabled$/, 'cluster.enabled: false')), `${flag}: README row lacks ${def.path}`);
+    t.true(
+      row!.includes(def.path.replace(/^cluster\.enabled$/, 'cluster.enabled: false')),
+      `${flag}: README row lacks ${def.path}`,
+    );
   }
   t.true(readme.includes('npm run demo') && readme.includes('npm test'));
 });

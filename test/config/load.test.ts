@@ -5,7 +5,11 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 
-async function tmpFile(t: { teardown: (fn: () => Promise<void>) => void }, name: string, text: string): Promise<string> {
+async function tmpFile(
+  t: { teardown: (fn: () => Promise<void>) => void },
+  name: string,
+  text: string,
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cfg-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const f = path.join(dir, name);
@@ -22,7 +26,11 @@ test('defaults', async (t) => {
 });
 
 test('flags win over environment, environment over the file', async (t) => {
-  const f = await tmpFile(t, 'k.yaml', 'out: from-file\nclusterName: file-name\nformats: [json]\npaper: letter\n');
+  const f = await tmpFile(
+    t,
+    'k.yaml',
+    'out: from-file\nclusterName: file-name\nformats: [json]\npaper: letter\n',
+  );
   const c = await loadConfig({
     file: f,
     env: { KUBEPROOF_OUT: 'from-env', KUBEPROOF_CLUSTER_NAME: 'env-name' },
@@ -41,7 +49,11 @@ test('framework aliases expand; comma lists from the environment', async (t) => 
 });
 
 test('errors carry the field path and the file', async (t) => {
-  const f = await tmpFile(t, 'bad.yaml', 'deliver:\n  s3:\n    url: http://bucket\n  email:\n    smtpUrl: smtp://mail:25\n');
+  const f = await tmpFile(
+    t,
+    'bad.yaml',
+    'deliver:\n  s3:\n    url: http://bucket\n  email:\n    smtpUrl: smtp://mail:25\n',
+  );
   const err = await t.throwsAsync(loadConfig({ file: f }), { instanceOf: ConfigError });
   t.regex(err.message, /bad\.yaml/);
   t.regex(err.message, /deliver\.s3\.url: must look like s3:\/\/bucket\/prefix/);
@@ -58,7 +70,10 @@ test('unknown keys and wrong types are named', async (t) => {
 
 test('invalid YAML and a missing file are clear errors', async (t) => {
   const f = await tmpFile(t, 'broken.yaml', 'out: [\n');
-  await t.throwsAsync(loadConfig({ file: f }), { instanceOf: ConfigError, message: /broken\.yaml: invalid YAML/ });
+  await t.throwsAsync(loadConfig({ file: f }), {
+    instanceOf: ConfigError,
+    message: /broken\.yaml: invalid YAML/,
+  });
   await t.throwsAsync(loadConfig({ file: '/nonexistent/kubeproof.yaml' }), {
     instanceOf: ConfigError,
     message: /\/nonexistent\/kubeproof\.yaml: cannot read the config file \(ENOENT\)/,
@@ -73,7 +88,9 @@ test('bad booleans in the environment name the variable', async (t) => {
 });
 
 test('period bounds are validated', async (t) => {
-  const err = await t.throwsAsync(loadConfig({ flags: { 'period.since': '2026-12-01', 'period.until': '2026-11-01' } }));
+  const err = await t.throwsAsync(
+    loadConfig({ flags: { 'period.since': '2026-12-01', 'period.until': '2026-11-01' } }),
+  );
   t.regex(err.message, /period\.since: is after period\.until/);
   const err2 = await t.throwsAsync(loadConfig({ flags: { 'period.since': 'yesterday' } }));
   t.regex(err2.message, /period\.since: expected a date/);

@@ -11,13 +11,30 @@ import { runCli } from '../support/cli.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
-async function clusterReport(name: string, at: string, failing: string[], failedSource = false): Promise<ReportModel> {
+async function clusterReport(
+  name: string,
+  at: string,
+  failing: string[],
+  failedSource = false,
+): Promise<ReportModel> {
   const r = await miniReport(
     ['1.2.1', '1.2.16', '1.2.17'].map((id) => kbFinding(id, failing.includes(id) ? 'fail' : 'pass', 'cp-1')),
     at,
   );
   const runs = failedSource
-    ? [...r.runs, { source: 'audit-log' as const, status: 'failed' as const, error: { code: 'input', message: 'audit.log: not found' }, startedAt: at, durationMs: 1, findingCount: 0, inputs: [], notes: [] }]
+    ? [
+        ...r.runs,
+        {
+          source: 'audit-log' as const,
+          status: 'failed' as const,
+          error: { code: 'input', message: 'audit.log: not found' },
+          startedAt: at,
+          durationMs: 1,
+          findingCount: 0,
+          inputs: [],
+          notes: [],
+        },
+      ]
     : r.runs;
   return { ...r, cluster: { ...r.cluster, name }, runs };
 }
@@ -34,8 +51,14 @@ async function fleetSet(base = NOW): Promise<ReportModel[]> {
 
 test('buildFleet: newest report per cluster, counts, worst controls across clusters, failed sources, stale flags', async (t) => {
   const reports = await fleetSet();
-  const f = buildFleet(reports.map((r, i) => ({ report: r, location: `/r/${i}/report.json` })), { now: NOW, staleDays: 7 });
-  t.deepEqual(f.clusters.map((c) => c.name), ['prod-eu', 'prod-us', 'staging']);
+  const f = buildFleet(
+    reports.map((r, i) => ({ report: r, location: `/r/${i}/report.json` })),
+    { now: NOW, staleDays: 7 },
+  );
+  t.deepEqual(
+    f.clusters.map((c) => c.name),
+    ['prod-eu', 'prod-us', 'staging'],
+  );
   const eu = f.clusters[0]!;
   t.is(eu.reportId, reports[0]!.reportId);
   t.is(eu.superseded, 1);
@@ -43,10 +66,15 @@ test('buildFleet: newest report per cluster, counts, worst controls across clust
   t.false(eu.stale);
   t.true(f.clusters[2]!.stale);
   t.is(f.clusters[2]!.ageDays, 30);
-  t.deepEqual(f.clusters[1]!.failedSources, [{ source: 'audit-log', status: 'failed', message: 'audit.log: not found' }]);
+  t.deepEqual(f.clusters[1]!.failedSources, [
+    { source: 'audit-log', status: 'failed', message: 'audit.log: not found' },
+  ]);
   const pci = f.frameworks.find((x) => x.id === 'pci-dss-4.0.1')!;
   t.is(pci.clusters, 3);
-  t.is(pci.totals.fail, f.clusters.reduce((n, c) => n + c.frameworks.find((x) => x.id === 'pci-dss-4.0.1')!.counts.fail, 0));
+  t.is(
+    pci.totals.fail,
+    f.clusters.reduce((n, c) => n + c.frameworks.find((x) => x.id === 'pci-dss-4.0.1')!.counts.fail, 0),
+  );
   // a control failing in two clusters ranks before one failing in one
   const top = f.worstControls[0]!;
   t.true(top.failingClusters.length >= f.worstControls.at(-1)!.failingClusters.length);
@@ -88,7 +116,10 @@ test('fleet over several generated reports in folders (walked, history/ skipped,
   t.regex(c.problems[0]!.message, /not valid JSON/);
   const f = await fleetFrom({ from: [dir, path.join(dir, 'missing')], now: NOW });
   t.is(f.clusters.length, 3);
-  t.deepEqual(f.problems.map((p) => path.relative(dir, p.from)), [path.join('broken', 'report.json'), 'missing']);
+  t.deepEqual(
+    f.problems.map((p) => path.relative(dir, p.from)),
+    [path.join('broken', 'report.json'), 'missing'],
+  );
   t.regex(f.problems[1]!.message, /cannot read \(ENOENT\)/);
 });
 
@@ -101,25 +132,58 @@ test('fleet over reports delivered to S3 (s3rver), and the CLI writes fleet.json
   for (const r of [...reports].sort((a, b) => (a.generatedAt < b.generatedAt ? -1 : 1))) {
     await uploadRun(s3.endpoint, 's3://reports/kubeproof', r, [reportArtifact(r)]);
   }
-  const f = await fleetFrom({ from: ['s3://reports/kubeproof'], now, s3: { endpoint: s3.endpoint, pathStyle: true }, env: S3_ENV });
+  const f = await fleetFrom({
+    from: ['s3://reports/kubeproof'],
+    now,
+    s3: { endpoint: s3.endpoint, pathStyle: true },
+    env: S3_ENV,
+  });
   t.deepEqual(f.problems, []);
-  t.deepEqual(f.clusters.map((c) => c.name), ['prod-eu', 'prod-us', 'staging']);
+  t.deepEqual(
+    f.clusters.map((c) => c.name),
+    ['prod-eu', 'prod-us', 'staging'],
+  );
   t.is(f.clusters[0]!.reportId, reports[0]!.reportId);
-  t.regex(f.clusters[0]!.location, /^s3:\/\/reports\/kubeproof\/prod-eu\/\d{4}\/\d{2}\/\d{2}\/kp-[^/]+\/report\.json$/);
+  t.regex(
+    f.clusters[0]!.location,
+    /^s3:\/\/reports\/kubeproof\/prod-eu\/\d{4}\/\d{2}\/\d{2}\/kp-[^/]+\/report\.json$/,
+  );
   // one cluster folder directly
-  const one = await fleetFrom({ from: ['s3://reports/kubeproof/staging'], now, s3: { endpoint: s3.endpoint, pathStyle: true }, env: S3_ENV });
-  t.deepEqual(one.clusters.map((c) => c.name), ['staging']);
+  const one = await fleetFrom({
+    from: ['s3://reports/kubeproof/staging'],
+    now,
+    s3: { endpoint: s3.endpoint, pathStyle: true },
+    env: S3_ENV,
+  });
+  t.deepEqual(
+    one.clusters.map((c) => c.name),
+    ['staging'],
+  );
 
   const out = await mkdtemp(path.join(os.tmpdir(), 'kp-fleet-out-'));
   t.teardown(() => rm(out, { recursive: true, force: true }));
   const r = await runCli(
-    ['fleet', '--from', 's3://reports/kubeproof', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--out', out, '--stale-days', '7'],
+    [
+      'fleet',
+      '--from',
+      's3://reports/kubeproof',
+      '--s3-endpoint',
+      s3.endpoint,
+      '--s3-path-style',
+      '--out',
+      out,
+      '--stale-days',
+      '7',
+    ],
     { env: { ...S3_ENV } },
   );
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /kubeproof fleet · 3 clusters/);
   t.regex(r.stdout, /staging .*STALE/);
-  const json = JSON.parse(await readFile(path.join(out, 'fleet.json'), 'utf8')) as { clusters: unknown[]; staleDays: number };
+  const json = JSON.parse(await readFile(path.join(out, 'fleet.json'), 'utf8')) as {
+    clusters: unknown[];
+    staleDays: number;
+  };
   t.is(json.clusters.length, 3);
   t.is(json.staleDays, 7);
   t.regex(await readFile(path.join(out, 'fleet.html'), 'utf8'), /<h3>prod-us/);

@@ -2,7 +2,14 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { attachHistory, nextHistory, readLocalHistory, recordHistory, runDiff, summarize } from '../../src/history/index.ts';
+import {
+  attachHistory,
+  nextHistory,
+  readLocalHistory,
+  recordHistory,
+  runDiff,
+  summarize,
+} from '../../src/history/index.ts';
 import { reportModelSchema } from '../../src/model/schema.ts';
 import type { ReportModel } from '../../src/model/types.ts';
 import { buildEmailView } from '../../src/deliver/summary.ts';
@@ -21,8 +28,14 @@ test('runDiff carries the diff and the keys the email summary reads', async (t) 
   const d = runDiff(a, b, '/x/report.json');
   t.is(d.previousReportId, a.reportId);
   t.is(d.previousGeneratedAt, a.generatedAt);
-  t.deepEqual(d.newFailures.map((f) => f.ruleId), ['1.2.16']);
-  t.deepEqual(d.resolvedFailures.map((f) => f.ruleId), ['1.2.1']);
+  t.deepEqual(
+    d.newFailures.map((f) => f.ruleId),
+    ['1.2.16'],
+  );
+  t.deepEqual(
+    d.resolvedFailures.map((f) => f.ruleId),
+    ['1.2.1'],
+  );
   t.true(d.controls.length > 0);
   // the email reads exactly these fields
   const view = buildEmailView({ ...b, diff: d });
@@ -36,13 +49,29 @@ test('nextHistory: sorted by time, deduplicated, same cluster only, current last
   const reports = await Promise.all([0, 1, 2, 3, 4].map((i) => seriesReport(i)));
   const other = summarize(await seriesReport(2, 'other-cluster'));
   const cur = reports[4]!;
-  const known = [summarize(reports[2]!), summarize(reports[0]!), summarize(reports[1]!), summarize(reports[2]!), other, summarize(reports[3]!)];
+  const known = [
+    summarize(reports[2]!),
+    summarize(reports[0]!),
+    summarize(reports[1]!),
+    summarize(reports[2]!),
+    other,
+    summarize(reports[3]!),
+  ];
   const h = nextHistory(cur, known, 3)!;
-  t.deepEqual(h.map((e) => e.reportId), [reports[2]!.reportId, reports[3]!.reportId, cur.reportId]);
-  t.deepEqual(nextHistory(cur, known, 10)!.map((e) => e.reportId), reports.map((r) => r.reportId));
+  t.deepEqual(
+    h.map((e) => e.reportId),
+    [reports[2]!.reportId, reports[3]!.reportId, cur.reportId],
+  );
+  t.deepEqual(
+    nextHistory(cur, known, 10)!.map((e) => e.reportId),
+    reports.map((r) => r.reportId),
+  );
   t.is(nextHistory(cur, known, 0), undefined);
   // a run "from the future" (clock skew, another report) is never part of this run's past
-  t.deepEqual(nextHistory(reports[1]!, known, 10)!.map((e) => e.reportId), [reports[0]!.reportId, reports[1]!.reportId]);
+  t.deepEqual(
+    nextHistory(reports[1]!, known, 10)!.map((e) => e.reportId),
+    [reports[0]!.reportId, reports[1]!.reportId],
+  );
 });
 
 test('trend over several runs: each run inherits the previous report history (file chain)', async (t) => {
@@ -51,16 +80,25 @@ test('trend over several runs: each run inherits the previous report history (fi
   let last: ReportModel | undefined;
   for (let i = 0; i < 6; i++) {
     const model = await seriesReport(i);
-    const out = await attachHistory(model, { previous: prevFile ?? 'none', keep: 4, out: path.join(dir, 'nowhere'), log: memoryLogger() });
+    const out = await attachHistory(model, {
+      previous: prevFile ?? 'none',
+      keep: 4,
+      out: path.join(dir, 'nowhere'),
+      log: memoryLogger(),
+    });
     t.deepEqual(out.problems, []);
     prevFile = path.join(dir, `r${i}.json`);
     await writeFile(prevFile, JSON.stringify(out.model));
     last = out.model;
   }
   t.is(last!.history!.length, 4);
-  t.deepEqual(last!.history!.map((h) => h.generatedAt.slice(0, 10)), ['2026-11-12', '2026-11-13', '2026-11-14', '2026-11-15']);
+  t.deepEqual(
+    last!.history!.map((h) => h.generatedAt.slice(0, 10)),
+    ['2026-11-12', '2026-11-13', '2026-11-14', '2026-11-15'],
+  );
   const fails = last!.history!.map((h) => h.frameworks.find((f) => f.id === 'nist-800-53-r5')!.counts.fail);
-  const first = (await seriesReport(2)).frameworks.find((f) => f.id === 'nist-800-53-r5')!.summary.counts.fail;
+  const first = (await seriesReport(2)).frameworks.find((f) => f.id === 'nist-800-53-r5')!.summary.counts
+    .fail;
   t.is(fails[0], first);
   t.is(last!.diff!.previousReportId, (await seriesReport(4)).reportId);
 });
@@ -74,7 +112,10 @@ test('--previous auto reads <out>/report.json of the same cluster, and the local
   // first run: nothing to compare with
   const first = await attachHistory(r0, { previous: 'auto', keep: 10, out, log });
   t.is(first.model.diff, undefined);
-  t.deepEqual(first.model.history!.map((h) => h.reportId), [r0.reportId]);
+  t.deepEqual(
+    first.model.history!.map((h) => h.reportId),
+    [r0.reportId],
+  );
   t.true(log.lines.some((l) => l.includes('no previous report')));
   await recordHistory(out, first.model);
   await writeFile(path.join(out, 'report.json'), JSON.stringify(first.model));
@@ -82,12 +123,18 @@ test('--previous auto reads <out>/report.json of the same cluster, and the local
   t.is(second.model.diff!.previousReportId, r0.reportId);
   t.is(second.model.diff!.previousLocation, path.join(out, 'report.json'));
   await recordHistory(out, second.model);
-  t.deepEqual((await readdir(path.join(out, 'history'))).sort(), [`${r0.reportId}.json`, `${r1.reportId}.json`].sort());
+  t.deepEqual(
+    (await readdir(path.join(out, 'history'))).sort(),
+    [`${r0.reportId}.json`, `${r1.reportId}.json`].sort(),
+  );
   // report.json lost (e.g. --format html only); the summaries still give the trend, but there is no diff
   await rm(path.join(out, 'report.json'));
   const third = await attachHistory(r2, { previous: 'auto', keep: 10, out, log });
   t.is(third.model.diff, undefined);
-  t.deepEqual(third.model.history!.map((h) => h.reportId), [r0.reportId, r1.reportId, r2.reportId]);
+  t.deepEqual(
+    third.model.history!.map((h) => h.reportId),
+    [r0.reportId, r1.reportId, r2.reportId],
+  );
   t.is((await readLocalHistory(out, log)).length, 2);
 });
 
@@ -107,14 +154,29 @@ test('--previous DIR and FILE; an explicit previous that is missing or invalid i
   await mkdir(path.join(dir, 'run0'));
   await writeFile(path.join(dir, 'run0', 'report.json'), JSON.stringify(r0));
   const log = memoryLogger();
-  const viaDir = await attachHistory(await seriesReport(1), { previous: path.join(dir, 'run0'), keep: 5, out: dir, log });
+  const viaDir = await attachHistory(await seriesReport(1), {
+    previous: path.join(dir, 'run0'),
+    keep: 5,
+    out: dir,
+    log,
+  });
   t.is(viaDir.model.diff?.previousReportId, r0.reportId);
-  const missing = await attachHistory(await seriesReport(1), { previous: path.join(dir, 'nope.json'), keep: 5, out: dir, log });
+  const missing = await attachHistory(await seriesReport(1), {
+    previous: path.join(dir, 'nope.json'),
+    keep: 5,
+    out: dir,
+    log,
+  });
   t.is(missing.model.diff, undefined);
   t.is(missing.problems[0]?.severity, 'error');
   t.regex(missing.problems[0]!.message, /no report found/);
   await writeFile(path.join(dir, 'bad.json'), '{"schemaVersion": "1.0.0"}');
-  const bad = await attachHistory(await seriesReport(1), { previous: path.join(dir, 'bad.json'), keep: 5, out: dir, log });
+  const bad = await attachHistory(await seriesReport(1), {
+    previous: path.join(dir, 'bad.json'),
+    keep: 5,
+    out: dir,
+    log,
+  });
   t.is(bad.problems[0]?.severity, 'error');
   t.regex(bad.problems[0]!.message, /not a kubeproof report/);
   // a previous that is newer than this run is not a previous run
@@ -129,25 +191,74 @@ test('--previous auto and s3:// read latest.json under the S3 prefix (s3rver)', 
   const url = 's3://reports/kubeproof';
   const r0 = await seriesReport(0);
   const r1 = await seriesReport(1);
-  const first = await attachHistory(r0, { previous: 'none', keep: 5, out: path.join(os.tmpdir(), 'kp-none'), log: memoryLogger() });
-  await uploadRun(s3.endpoint, url, first.model, [reportArtifact(first.model), { filename: 'report.html', mediaType: 'text/html', body: '<p>x</p>' }]);
+  const first = await attachHistory(r0, {
+    previous: 'none',
+    keep: 5,
+    out: path.join(os.tmpdir(), 'kp-none'),
+    log: memoryLogger(),
+  });
+  await uploadRun(s3.endpoint, url, first.model, [
+    reportArtifact(first.model),
+    { filename: 'report.html', mediaType: 'text/html', body: '<p>x</p>' },
+  ]);
   const access = { endpoint: s3.endpoint, pathStyle: true };
   const out = await tmp(t);
-  const auto = await attachHistory(r1, { previous: 'auto', keep: 5, out, s3Url: url, s3: access, env: S3_ENV, log: memoryLogger() });
+  const auto = await attachHistory(r1, {
+    previous: 'auto',
+    keep: 5,
+    out,
+    s3Url: url,
+    s3: access,
+    env: S3_ENV,
+    log: memoryLogger(),
+  });
   t.deepEqual(auto.problems, []);
   t.is(auto.model.diff?.previousReportId, r0.reportId);
-  t.regex(auto.model.diff!.previousLocation, /^s3:\/\/reports\/kubeproof\/test-cluster\/2026\/11\/10\/kp-[^/]+\/report\.json$/);
-  t.deepEqual(auto.model.history!.map((h) => h.reportId), [r0.reportId, r1.reportId]);
+  t.regex(
+    auto.model.diff!.previousLocation,
+    /^s3:\/\/reports\/kubeproof\/test-cluster\/2026\/11\/10\/kp-[^/]+\/report\.json$/,
+  );
+  t.deepEqual(
+    auto.model.history!.map((h) => h.reportId),
+    [r0.reportId, r1.reportId],
+  );
   // explicit forms: the cluster folder, the run folder, the report key itself
   const runFolder = auto.model.diff!.previousLocation.replace(/report\.json$/, '');
-  for (const spec of [`${url}/test-cluster`, runFolder, auto.model.diff!.previousLocation, `${url}/test-cluster/latest.json`]) {
-    const r = await attachHistory(r1, { previous: spec, keep: 5, out, s3: access, env: S3_ENV, log: memoryLogger() });
+  for (const spec of [
+    `${url}/test-cluster`,
+    runFolder,
+    auto.model.diff!.previousLocation,
+    `${url}/test-cluster/latest.json`,
+  ]) {
+    const r = await attachHistory(r1, {
+      previous: spec,
+      keep: 5,
+      out,
+      s3: access,
+      env: S3_ENV,
+      log: memoryLogger(),
+    });
     t.is(r.model.diff?.previousReportId, r0.reportId, spec);
   }
-  const none = await attachHistory(r1, { previous: `${url}/no-such-cluster`, keep: 5, out, s3: access, env: S3_ENV, log: memoryLogger() });
+  const none = await attachHistory(r1, {
+    previous: `${url}/no-such-cluster`,
+    keep: 5,
+    out,
+    s3: access,
+    env: S3_ENV,
+    log: memoryLogger(),
+  });
   t.is(none.problems[0]?.severity, 'error');
   // another cluster's auto lookup finds nothing and falls back to the (empty) output directory
-  const other = await attachHistory(await seriesReport(1, 'other-cluster'), { previous: 'auto', keep: 5, out, s3Url: url, s3: access, env: S3_ENV, log: memoryLogger() });
+  const other = await attachHistory(await seriesReport(1, 'other-cluster'), {
+    previous: 'auto',
+    keep: 5,
+    out,
+    s3Url: url,
+    s3: access,
+    env: S3_ENV,
+    log: memoryLogger(),
+  });
   t.is(other.model.diff, undefined);
   t.deepEqual(other.problems, []);
 });

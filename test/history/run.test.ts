@@ -32,7 +32,12 @@ function source(findings: Finding[]): Source<unknown> {
 }
 
 async function scan(out: string, findings: Finding[], at: string, extra: Record<string, unknown> = {}) {
-  const cfg: Config = configSchema.parse({ out, clusterName: 'c1', frameworks: ['pci-dss-4.0.1', 'nist-800-53-r5'], ...extra });
+  const cfg: Config = configSchema.parse({
+    out,
+    clusterName: 'c1',
+    frameworks: ['pci-dss-4.0.1', 'nist-800-53-r5'],
+    ...extra,
+  });
   const log = memoryLogger();
   const deps: RunDeps = {
     now: () => new Date(at),
@@ -43,7 +48,11 @@ async function scan(out: string, findings: Finding[], at: string, extra: Record<
     render: (model: ReportModel) =>
       Promise.resolve({
         artifacts: [
-          { filename: 'report.json', mediaType: 'application/json', body: JSON.stringify(model, null, 2) + '\n' },
+          {
+            filename: 'report.json',
+            mediaType: 'application/json',
+            body: JSON.stringify(model, null, 2) + '\n',
+          },
           { filename: 'report.html', mediaType: 'text/html', body: `<p>${model.reportId}</p>` },
         ],
         errors: [],
@@ -62,15 +71,25 @@ test('two runs: the second compares with the first, keeps the trend, and seals a
   const keyFile = path.join(out, '..', `${path.basename(out)}-key.pem`);
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   t.teardown(() => rm(keyFile, { force: true }));
-  const first = await scan(out, [kbFinding('1.2.1', 'fail', 'cp-1')], '2026-11-20T02:00:00Z', { signing: { keyFile } });
+  const first = await scan(out, [kbFinding('1.2.1', 'fail', 'cp-1')], '2026-11-20T02:00:00Z', {
+    signing: { keyFile },
+  });
   t.is(first.exitCode, 0, JSON.stringify(first.problems));
   t.is(first.model.diff, undefined);
-  const second = await scan(out, [kbFinding('1.2.1', 'pass', 'cp-1')], '2026-11-21T02:00:00Z', { signing: { keyFile } });
+  const second = await scan(out, [kbFinding('1.2.1', 'pass', 'cp-1')], '2026-11-21T02:00:00Z', {
+    signing: { keyFile },
+  });
   t.is(second.exitCode, 0, JSON.stringify(second.problems));
   const written = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as ReportModel;
   t.is(written.diff?.previousReportId, first.model.reportId);
-  t.deepEqual(written.diff?.resolvedFailures.map((f) => f.ruleId), ['1.2.1']);
-  t.deepEqual(written.history?.map((h) => h.reportId), [first.model.reportId, second.model.reportId]);
+  t.deepEqual(
+    written.diff?.resolvedFailures.map((f) => f.ruleId),
+    ['1.2.1'],
+  );
+  t.deepEqual(
+    written.history?.map((h) => h.reportId),
+    [first.model.reportId, second.model.reportId],
+  );
   t.is(written.bundle, undefined, 'report.json never carries its own manifest hash');
   t.deepEqual((await readdir(path.join(out, 'history'))).length, 2);
   t.true(second.artifacts.some((a) => a.filename === 'manifest.json'));
@@ -83,11 +102,19 @@ test('two runs: the second compares with the first, keeps the trend, and seals a
 test('an unreadable --previous makes the run partial (3); an unusable signing key exits 2 with an unsigned manifest', async (t) => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'kp-run-'));
   t.teardown(() => rm(out, { recursive: true, force: true }));
-  const r = await scan(out, [], '2026-11-20T02:00:00Z', { history: { previous: path.join(out, 'missing.json') } });
+  const r = await scan(out, [], '2026-11-20T02:00:00Z', {
+    history: { previous: path.join(out, 'missing.json') },
+  });
   t.is(r.exitCode, 3);
   t.regex(r.problems.map((p) => p.message).join('\n'), /--previous .*missing\.json: no report found/);
-  await writeFile(path.join(out, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const k = await scan(out, [], '2026-11-21T02:00:00Z', { signing: { keyFile: path.join(out, 'rsa.pem') }, history: { previous: 'none' } });
+  await writeFile(
+    path.join(out, 'rsa.pem'),
+    generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+  const k = await scan(out, [], '2026-11-21T02:00:00Z', {
+    signing: { keyFile: path.join(out, 'rsa.pem') },
+    history: { previous: 'none' },
+  });
   t.is(k.exitCode, 2);
   t.regex(k.problems.map((p) => p.message).join('\n'), /expected ed25519; manifest\.json written unsigned/);
   t.is(k.bundle?.keyFingerprint, undefined);
@@ -101,7 +128,18 @@ test('kubeproof scan (CLI): --signing-key, --history, then kubeproof verify with
   await writeFile(path.join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await writeFile(path.join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   const out = path.join(dir, 'out');
-  const args = ['scan', '--no-cluster', '--cluster-name', 'cli-c', '--format', 'json,html', '--out', out, '--history', '3'];
+  const args = [
+    'scan',
+    '--no-cluster',
+    '--cluster-name',
+    'cli-c',
+    '--format',
+    'json,html',
+    '--out',
+    out,
+    '--history',
+    '3',
+  ];
   const a = await runCli([...args], { env: { KUBEPROOF_SIGNING_KEY_FILE: path.join(dir, 'key.pem') } });
   t.is(a.code, 0, a.stderr);
   t.regex(a.stdout, /Evidence bundle: manifest\.json SHA-256 [0-9a-f]{64}, signed by SHA256:/);
@@ -111,7 +149,9 @@ test('kubeproof scan (CLI): --signing-key, --history, then kubeproof verify with
   const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as ReportModel;
   t.true((report.history?.length ?? 0) >= 1 && (report.history?.length ?? 0) <= 3);
   // the chain: the HTML cites report.json's SHA-256, which the signed manifest lists
-  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { artifacts: { filename: string; sha256: string }[] };
+  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as {
+    artifacts: { filename: string; sha256: string }[];
+  };
   const jsonSha = manifest.artifacts.find((a) => a.filename === 'report.json')!.sha256;
   t.is(jsonSha, sha256Hex(await readFile(path.join(out, 'report.json'))));
   t.true((await readFile(path.join(out, 'report.html'), 'utf8')).includes(jsonSha));
@@ -122,7 +162,10 @@ test('kubeproof scan (CLI): --signing-key, --history, then kubeproof verify with
   const self = await runCli(['verify', out]);
   t.is(self.code, 0);
   t.regex(self.stdout, /self-signed: .*proves integrity, not origin/);
-  await writeFile(path.join(out, 'report.json'), (await readFile(path.join(out, 'report.json'), 'utf8')).replace('"cli-c"', '"cli-d"'));
+  await writeFile(
+    path.join(out, 'report.json'),
+    (await readFile(path.join(out, 'report.json'), 'utf8')).replace('"cli-c"', '"cli-d"'),
+  );
   const bad = await runCli(['verify', out, '--public-key', path.join(dir, 'pub.pem')]);
   t.not(bad.code, 0);
   t.regex(bad.stdout + bad.stderr, /report\.json: content differs from the manifest/);

@@ -9,15 +9,31 @@ const entry = (at: string, fail: number, pass: number, fw = 'pci-dss-4.0.1'): Hi
   frameworks: [
     {
       id: fw,
-      counts: { fail, pass, waived: 0, incomplete: 1, manual: 0, attested: 0, 'not-assessed': 5, 'not-applicable': 0 },
+      counts: {
+        fail,
+        pass,
+        waived: 0,
+        incomplete: 1,
+        manual: 0,
+        attested: 0,
+        'not-assessed': 5,
+        'not-applicable': 0,
+      },
     },
   ],
 });
 
 test('trendSvg draws one line per status over the runs, with first and last dates and the latest counts', (t) => {
-  const svg = trendSvg([entry('2026-11-01T00:00:00Z', 5, 1), entry('2026-11-02T00:00:00Z', 3, 3), entry('2026-11-03T00:00:00Z', 0, 6)], {
-    framework: 'pci-dss-4.0.1',
-  });
+  const svg = trendSvg(
+    [
+      entry('2026-11-01T00:00:00Z', 5, 1),
+      entry('2026-11-02T00:00:00Z', 3, 3),
+      entry('2026-11-03T00:00:00Z', 0, 6),
+    ],
+    {
+      framework: 'pci-dss-4.0.1',
+    },
+  );
   t.true(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
   t.true(svg.endsWith('</svg>'));
   t.is((svg.match(/<polyline /g) ?? []).length, 5);
@@ -30,7 +46,17 @@ test('trendSvg draws one line per status over the runs, with first and last date
   // y axis max is the largest drawn count
   t.regex(svg, />6<\/text>/);
   // deterministic
-  t.is(svg, trendSvg([entry('2026-11-01T00:00:00Z', 5, 1), entry('2026-11-02T00:00:00Z', 3, 3), entry('2026-11-03T00:00:00Z', 0, 6)], { framework: 'pci-dss-4.0.1' }));
+  t.is(
+    svg,
+    trendSvg(
+      [
+        entry('2026-11-01T00:00:00Z', 5, 1),
+        entry('2026-11-02T00:00:00Z', 3, 3),
+        entry('2026-11-03T00:00:00Z', 0, 6),
+      ],
+      { framework: 'pci-dss-4.0.1' },
+    ),
+  );
 });
 
 test('trendSvg escapes every piece of text from data and ignores non-finite counts', (t) => {
@@ -43,13 +69,20 @@ test('trendSvg escapes every piece of text from data and ignores non-finite coun
   t.false(svg.includes('<script'));
   t.true(svg.includes(escapeXml(evil)));
   t.false(/NaN|Infinity/.test(svg));
-  t.is(escapeXml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&apos;y&apos;&gt;&amp;&lt;/a&gt;');
+  t.is(
+    escapeXml(`<a href="x" title='y'>&</a>`),
+    '&lt;a href=&quot;x&quot; title=&apos;y&apos;&gt;&amp;&lt;/a&gt;',
+  );
 });
 
 test('trendSvg: no history for the framework, and a single run', (t) => {
   const none = trendSvg([entry('2026-11-01T00:00:00Z', 1, 1)], { framework: 'soc2-2017' });
   t.regex(none, /No run history for soc2-2017/);
-  const one = trendSvg([entry('2026-11-01T00:00:00Z', 1, 1)], { framework: 'pci-dss-4.0.1', statuses: ['fail'], width: 10 });
+  const one = trendSvg([entry('2026-11-01T00:00:00Z', 1, 1)], {
+    framework: 'pci-dss-4.0.1',
+    statuses: ['fail'],
+    width: 10,
+  });
   t.is((one.match(/<polyline /g) ?? []).length, 0);
   t.is((one.match(/<circle /g) ?? []).length, 1);
   t.regex(one, /viewBox="0 0 160 200"/);
@@ -66,7 +99,10 @@ test('trendCharts: one chart per framework of the report, none for a single run'
   const reports = await Promise.all([0, 1, 2].map((i) => seriesReport(i)));
   const model = { ...reports[2]!, history: reports.map(summarize) };
   const charts = trendCharts(model);
-  t.deepEqual(charts.map((c) => c.framework), model.frameworks.map((f) => f.id));
+  t.deepEqual(
+    charts.map((c) => c.framework),
+    model.frameworks.map((f) => f.id),
+  );
   t.regex(charts[0]!.svg, /last 3 runs/);
   t.deepEqual(trendCharts({ ...model, history: [summarize(reports[2]!)] }), []);
   t.deepEqual(trendCharts(reports[0]!), []);

@@ -163,7 +163,9 @@ test('clusterJobSetup: nothing outside the cluster; in it, the kube-bench source
     withFiles.sources.map((s) => s.id),
     ['kube-bench'],
   );
-  t.true(withFiles.notes.some((n) => n.includes('--kubescape-job ignored: Kubescape result files were given')));
+  t.true(
+    withFiles.notes.some((n) => n.includes('--kubescape-job ignored: Kubescape result files were given')),
+  );
   const existingOnly = clusterJobSetup(
     configSchema.parse({ jobs: { kubeBench: { existing: ['app=kube-bench'] } } }),
     { log, env: {}, api },

@@ -40,7 +40,12 @@ function run(source: SourceId, status: RunRecord['status'] = 'ok', error?: strin
   };
 }
 
-function control(findings: Finding[], runs: RunRecord[], ref: string, extra: Partial<AssessOptions> = {}): ControlResult {
+function control(
+  findings: Finding[],
+  runs: RunRecord[],
+  ref: string,
+  extra: Partial<AssessOptions> = {},
+): ControlResult {
   const [fw, id] = [ref.slice(0, ref.indexOf('/')), ref.slice(ref.indexOf('/') + 1)];
   const a = assess(findings, bundle, { frameworks: ['nist-800-53-r5', 'pci-dss-4.0.1'], runs, ...extra });
   const c = a.frameworks.find((f) => f.id === fw)?.controls.find((x) => x.controlId === id);
@@ -49,7 +54,11 @@ function control(findings: Finding[], runs: RunRecord[], ref: string, extra: Par
 }
 
 test('a control with a failed mapped check fails, naming the node', (t) => {
-  const c = control([kb('1.2.1', 'fail', 'cp-1'), kb('1.2.1', 'pass', 'cp-2')], [run('kube-bench')], 'nist-800-53-r5/AC-14');
+  const c = control(
+    [kb('1.2.1', 'fail', 'cp-1'), kb('1.2.1', 'pass', 'cp-2')],
+    [run('kube-bench')],
+    'nist-800-53-r5/AC-14',
+  );
   t.is(c.status, 'fail');
   t.is(c.counts.fail, 1);
   t.is(c.counts.pass, 1);
@@ -80,13 +89,21 @@ test('passed checks but another mapped source did not run: incomplete, with the 
 });
 
 test('passes from a source that ran only in part make the control incomplete, naming what was missed', (t) => {
-  const c = control([kb('1.2.1', 'pass')], [run('kube-bench', 'partial', '1 of 2 kube-bench inputs could not be used')], 'nist-800-53-r5/AC-14');
+  const c = control(
+    [kb('1.2.1', 'pass')],
+    [run('kube-bench', 'partial', '1 of 2 kube-bench inputs could not be used')],
+    'nist-800-53-r5/AC-14',
+  );
   t.is(c.status, 'incomplete');
   t.regex(c.explanation, /kube-bench ran only in part \(1 of 2 kube-bench inputs could not be used\)/);
 });
 
 test('a failed source makes its controls not-assessed with the failure as the reason', (t) => {
-  const c = control([], [run('kube-bench'), run('rbac', 'failed', '403 listing clusterroles')], 'nist-800-53-r5/AC-6');
+  const c = control(
+    [],
+    [run('kube-bench'), run('rbac', 'failed', '403 listing clusterroles')],
+    'nist-800-53-r5/AC-6',
+  );
   t.is(c.status, 'not-assessed');
   t.regex(c.explanation, /rbac failed \(403 listing clusterroles\)/);
 });
@@ -104,7 +121,11 @@ test('kube-bench WARN (manual) is never a pass: a control with only manual findi
 });
 
 test('a pass next to a manual finding is incomplete, not pass', (t) => {
-  const c = control([kb('1.2.1', 'pass', 'cp-1'), kb('1.2.1', 'manual', 'cp-2')], [run('kube-bench')], 'nist-800-53-r5/AC-14');
+  const c = control(
+    [kb('1.2.1', 'pass', 'cp-1'), kb('1.2.1', 'manual', 'cp-2')],
+    [run('kube-bench')],
+    'nist-800-53-r5/AC-14',
+  );
   t.is(c.status, 'incomplete');
 });
 
@@ -132,7 +153,12 @@ test('organisational controls without automated results are manual', (t) => {
 });
 
 test('organisational control whose linked check failed is fail, not manual', (t) => {
-  const rb: Finding = { ...kb('rbac.cluster-admin-binding', 'fail'), source: 'rbac', ruleVariant: undefined, id: 'rb1' };
+  const rb: Finding = {
+    ...kb('rbac.cluster-admin-binding', 'fail'),
+    source: 'rbac',
+    ruleVariant: undefined,
+    id: 'rb1',
+  };
   delete (rb as Partial<Finding>).ruleVariant;
   const c = control([rb], [run('rbac')], 'pci-dss-4.0.1/12.1.1');
   t.is(c.status, 'fail');
@@ -163,7 +189,13 @@ test('scoped-out controls are not-applicable with the reason', (t) => {
 
 test('failures all covered by waivers make the control waived, listing the waiver', (t) => {
   const c = control([kb('1.2.1', 'fail')], [run('kube-bench')], 'nist-800-53-r5/AC-14', {
-    waiverFor: () => ({ id: 'w1', reason: 'legacy', owner: 'team', expires: '2027-01-01', origin: 'kubeproof' }),
+    waiverFor: () => ({
+      id: 'w1',
+      reason: 'legacy',
+      owner: 'team',
+      expires: '2027-01-01',
+      origin: 'kubeproof',
+    }),
   });
   t.is(c.status, 'waived');
   t.is(c.waivers?.[0]?.id, 'w1');
@@ -201,12 +233,18 @@ test('unmapped and out-of-scope findings are listed with a reason, never dropped
     runs: [run('kube-bench')],
   });
   t.is(a.unmapped.length, 2);
-  t.regex(a.unmapped.find((u) => u.findingId.includes('9.9.9'))!.reason, /no mapping for kube-bench rule 9.9.9 in cis-1.10/);
+  t.regex(
+    a.unmapped.find((u) => u.findingId.includes('9.9.9'))!.reason,
+    /no mapping for kube-bench rule 9.9.9 in cis-1.10/,
+  );
   t.regex(a.unmapped.find((u) => u.findingId.includes('5.6.1'))!.reason, /out of scope: Namespace design/);
 });
 
 test('findings without severity take their objective severity; summaries count statuses', (t) => {
-  const a = assess([kb('1.2.1', 'fail')], bundle, { frameworks: ['nist-800-53-r5'], runs: [run('kube-bench')] });
+  const a = assess([kb('1.2.1', 'fail')], bundle, {
+    frameworks: ['nist-800-53-r5'],
+    runs: [run('kube-bench')],
+  });
   t.is(a.findings[0]!.severity, 'high');
   const s = a.frameworks[0]!.summary;
   t.is(s.total, 6);

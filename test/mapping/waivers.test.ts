@@ -34,7 +34,15 @@ const finding = (over: Partial<Finding> = {}): Finding => ({
   ...over,
 });
 const runs: RunRecord[] = [
-  { source: 'kube-bench', status: 'ok', startedAt: '', durationMs: 0, findingCount: 1, inputs: [], notes: [] },
+  {
+    source: 'kube-bench',
+    status: 'ok',
+    startedAt: '',
+    durationMs: 0,
+    findingCount: 1,
+    inputs: [],
+    notes: [],
+  },
 ];
 
 const FILE = `
@@ -75,14 +83,23 @@ test('a matching unexpired waiver waives the control; expired and out-of-scope o
   const g = governance(await loadGovernance([dir]), NOW, 'prod-eu-1');
   const bundle = await loadMappings(MINI);
   const a = assess([finding()], bundle, { frameworks: ['nist-800-53-r5', 'pci-dss-4.0.1'], runs, ...g });
-  const ac14 = a.frameworks.find((f) => f.id === 'nist-800-53-r5')!.controls.find((c) => c.controlId === 'AC-14')!;
+  const ac14 = a.frameworks
+    .find((f) => f.id === 'nist-800-53-r5')!
+    .controls.find((c) => c.controlId === 'AC-14')!;
   t.is(ac14.status, 'waived');
-  t.deepEqual(ac14.waivers?.map((w) => w.id), ['W-1']);
+  t.deepEqual(
+    ac14.waivers?.map((w) => w.id),
+    ['W-1'],
+  );
   t.is(ac14.waivers?.[0]?.approver, 'ciso');
-  const pl1 = a.frameworks.find((f) => f.id === 'nist-800-53-r5')!.controls.find((c) => c.controlId === 'PL-1')!;
+  const pl1 = a.frameworks
+    .find((f) => f.id === 'nist-800-53-r5')!
+    .controls.find((c) => c.controlId === 'PL-1')!;
   t.is(pl1.status, 'attested');
   t.is(pl1.attestation?.evidence, 'POL-001 v4');
-  const pci12 = a.frameworks.find((f) => f.id === 'pci-dss-4.0.1')!.controls.find((c) => c.controlId === '12.1.1')!;
+  const pci12 = a.frameworks
+    .find((f) => f.id === 'pci-dss-4.0.1')!
+    .controls.find((c) => c.controlId === '12.1.1')!;
   t.is(pci12.status, 'manual', 'an expired attestation falls back to manual');
   const states = Object.fromEntries(g.entries().map((e) => [e.id, e.state]));
   t.is(states['W-1'], 'expiring', 'expires within 30 days');
@@ -95,7 +112,10 @@ test('a matching unexpired waiver waives the control; expired and out-of-scope o
 test('a waiver scoped to another node does not match', async (t) => {
   const dir = await files(t, FILE);
   const g = governance(await loadGovernance([dir]), NOW, 'prod');
-  t.is(g.waiverFor(finding({ resource: { kind: 'Node', name: 'worker-1', node: 'worker-1' } }), 'x/y'), undefined);
+  t.is(
+    g.waiverFor(finding({ resource: { kind: 'Node', name: 'worker-1', node: 'worker-1' } }), 'x/y'),
+    undefined,
+  );
   t.is(g.waiverFor(finding(), 'x/y')?.id, 'W-1');
 });
 
@@ -107,17 +127,27 @@ test('the expiry day itself still applies; the day after does not', async (t) =>
 });
 
 test('invalid waiver files are clear errors naming the file and the field', async (t) => {
-  const dir = await files(t, 'waivers:\n  - id: W-1\n    control: pci-dss-4.0.1/1.1.1\n    reason: r\n    owner: o\n');
+  const dir = await files(
+    t,
+    'waivers:\n  - id: W-1\n    control: pci-dss-4.0.1/1.1.1\n    reason: r\n    owner: o\n',
+  );
   const err = await t.throwsAsync(loadGovernance([dir]), { instanceOf: InputError });
   t.regex(err.message, /w\.yaml: invalid waiver\/attestation file/);
   t.regex(err.message, /waivers\[0\]\.expires: required, but missing/);
-  const dir2 = await files(t, 'waivers:\n  - id: W-1\n    control: a/b\n    rule: kube-bench:1.2.1\n    reason: r\n    owner: o\n    expires: 2027-01-01\n');
+  const dir2 = await files(
+    t,
+    'waivers:\n  - id: W-1\n    control: a/b\n    rule: kube-bench:1.2.1\n    reason: r\n    owner: o\n    expires: 2027-01-01\n',
+  );
   await t.throwsAsync(loadGovernance([dir2]), { message: /exactly one of "control" or "rule"/ });
-  await t.throwsAsync(loadGovernance(['/nonexistent/waivers.yaml']), { message: /waiver or attestation file not found/ });
+  await t.throwsAsync(loadGovernance(['/nonexistent/waivers.yaml']), {
+    message: /waiver or attestation file not found/,
+  });
 });
 
 test('the shipped example file is valid', async (t) => {
-  const g = await loadGovernance([fileURLToPath(new URL('../../mappings/waivers/examples/', import.meta.url))]);
+  const g = await loadGovernance([
+    fileURLToPath(new URL('../../mappings/waivers/examples/', import.meta.url)),
+  ]);
   t.is(g.waivers.length, 1);
   t.is(g.attestations.length, 1);
 });

@@ -9,11 +9,19 @@ import path from 'node:path';
 
 async function pair() {
   const old = await miniReport(
-    [kbFinding('1.2.1', 'fail', 'cp-1'), kbFinding('1.2.16', 'pass', 'cp-1'), kbFinding('1.2.17', 'fail', 'cp-1')],
+    [
+      kbFinding('1.2.1', 'fail', 'cp-1'),
+      kbFinding('1.2.16', 'pass', 'cp-1'),
+      kbFinding('1.2.17', 'fail', 'cp-1'),
+    ],
     '2026-11-22T02:00:00Z',
   );
   const neu = await miniReport(
-    [kbFinding('1.2.1', 'pass', 'cp-1'), kbFinding('1.2.16', 'fail', 'cp-1'), kbFinding('1.2.17', 'fail', 'cp-1')],
+    [
+      kbFinding('1.2.1', 'pass', 'cp-1'),
+      kbFinding('1.2.16', 'fail', 'cp-1'),
+      kbFinding('1.2.17', 'fail', 'cp-1'),
+    ],
     '2026-11-23T02:00:00Z',
   );
   return { old, neu };
@@ -22,9 +30,20 @@ async function pair() {
 test('diff finds new failures, resolved failures and control status changes (golden)', async (t) => {
   const { old, neu } = await pair();
   const d = diffReports(old, neu);
-  t.deepEqual(d.newFailures.map((f) => f.ruleId), ['1.2.16']);
-  t.deepEqual(d.resolvedFailures.map((f) => f.ruleId), ['1.2.1']);
-  t.true(d.controlChanges.some((c) => c.framework === 'nist-800-53-r5' && c.controlId === 'AC-14' && c.from === 'fail' && c.to === 'pass'));
+  t.deepEqual(
+    d.newFailures.map((f) => f.ruleId),
+    ['1.2.16'],
+  );
+  t.deepEqual(
+    d.resolvedFailures.map((f) => f.ruleId),
+    ['1.2.1'],
+  );
+  t.true(
+    d.controlChanges.some(
+      (c) =>
+        c.framework === 'nist-800-53-r5' && c.controlId === 'AC-14' && c.from === 'fail' && c.to === 'pass',
+    ),
+  );
   await golden(t, 'diff/mini.json', d);
   await golden(t, 'diff/mini.txt', diffText(d));
 });

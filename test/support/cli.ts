@@ -11,10 +11,14 @@ export interface CliResult {
 }
 
 /** Runs bin/kubeproof as a user would, with a clean KUBEPROOF_* environment. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('KUBEPROOF_') && k !== 'KUBECONFIG' && k !== 'NODE_OPTIONS') env[k] = v;
+    if (v !== undefined && !k.startsWith('KUBEPROOF_') && k !== 'KUBECONFIG' && k !== 'NODE_OPTIONS')
+      env[k] = v;
   }
   Object.assign(env, opts.env ?? {});
   return new Promise((resolve, reject) => {

@@ -6,7 +6,12 @@ import { buildReport } from '../../src/report/build.ts';
 
 export const MINI_MAPPINGS = fileURLToPath(new URL('../fixtures/mappings-mini/', import.meta.url));
 
-export function kbFinding(ruleId: string, status: FindingStatus, node: string, variant = 'cis-1.10'): Finding {
+export function kbFinding(
+  ruleId: string,
+  status: FindingStatus,
+  node: string,
+  variant = 'cis-1.10',
+): Finding {
   return {
     id: `f-${variant}-${ruleId}-${node}`,
     source: 'kube-bench',
@@ -26,7 +31,15 @@ export function kbFinding(ruleId: string, status: FindingStatus, node: string, v
 export async function miniReport(findings: Finding[], at: string): Promise<ReportModel> {
   const mappings = await loadMappings(MINI_MAPPINGS);
   const runs: RunRecord[] = [
-    { source: 'kube-bench', status: 'ok', startedAt: at, durationMs: 5, findingCount: findings.length, inputs: [], notes: [] },
+    {
+      source: 'kube-bench',
+      status: 'ok',
+      startedAt: at,
+      durationMs: 5,
+      findingCount: findings.length,
+      inputs: [],
+      notes: [],
+    },
   ];
   const assessment = assess(findings, mappings, { frameworks: ['pci-dss-4.0.1', 'nist-800-53-r5'], runs });
   return buildReport({

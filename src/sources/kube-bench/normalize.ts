@@ -299,7 +299,9 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
     parsed.push([input, doc]);
   }
   const runDeclared = new Set(
-    parsed.flatMap(([, d]) => d.targets.map((t) => resolveDeclared(t.version, ctx.mappings))).filter((b) => b !== undefined),
+    parsed
+      .flatMap(([, d]) => d.targets.map((t) => resolveDeclared(t.version, ctx.mappings)))
+      .filter((b) => b !== undefined),
   );
   const runHint = runDeclared.size === 1 ? [...runDeclared][0] : undefined;
   for (const [input, doc] of parsed) addDoc(input, doc);
@@ -442,11 +444,16 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
   // report's "API server version" only when nothing better (the live API) is known, and labelled as such.
   const detected = [
     ...new Set(
-      parsed.flatMap(([, d]) => d.targets.map((t) => t.detectedVersion)).filter((v): v is string => !!v && v !== 'none'),
+      parsed
+        .flatMap(([, d]) => d.targets.map((t) => t.detectedVersion))
+        .filter((v): v is string => !!v && v !== 'none'),
     ),
   ].sort();
   if (detected.length > 0) {
-    out.cluster = { ...(out.cluster ?? {}), serverVersion: `${detected.join(', ')} (detected by kube-bench on the nodes)` };
+    out.cluster = {
+      ...(out.cluster ?? {}),
+      serverVersion: `${detected.join(', ')} (detected by kube-bench on the nodes)`,
+    };
   }
   if (failures.length > 0) {
     out.partialError = {

@@ -174,7 +174,7 @@ export function parseMeta(v: unknown, path: Path, key?: string | number): Object
         name: str(r['name'], op, '.name'),
         uid: optStr(r['uid'], op, '.uid'),
         controller: optBool(r['controller'], op, '.controller') ?? false,
-      } as OwnerRef);
+      });
     }
   }
   const meta: ObjectMeta = {

@@ -6,7 +6,6 @@ import { WORKLOAD_RULE_IDS } from '../../../src/sources/workloads/index.ts';
 import { SECTION5_VOCAB as SHARED_VOCAB } from '../../support/objective-vocab.ts';
 import { loadYaml, projectRoot, sharedFrameworks } from './helpers.ts';
 
-
 interface ObjectiveFile {
   reviewed: string;
   objectives: {

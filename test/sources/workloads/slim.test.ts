@@ -1,5 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access,
-   @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access --
    these tests corrupt raw, untyped Kubernetes objects field by field. */
 import test from 'ava';
 import { generateCluster } from '../../../bench/live-cluster.ts';
@@ -61,7 +60,7 @@ test('analysis of projected objects equals analysis of whole objects (generated 
 });
 
 test('analysis of projected objects equals analysis of whole objects (hardened fixture)', (t) => {
-  const whole = objectsOf(loadObjects(fixture('workloads', 'hardened.yaml')) as Obj[]);
+  const whole = objectsOf(loadObjects(fixture('workloads', 'hardened.yaml')));
   t.true(whole.pods.length > 0);
   t.deepEqual(analyzeWorkloads(projected(whole), fixedNow), analyzeWorkloads(whole, fixedNow));
 });

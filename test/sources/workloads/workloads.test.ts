@@ -485,87 +485,93 @@ test('workloadsSource reads through the injected lister; unreadable optional lis
   t.true(out.findings.some((f) => f.ruleId === 'workloads.namespace-psa' && f.status === 'pass'));
 });
 
-test.serial('scale: 20,000 pods under 2,000 Deployments give one finding per Deployment (time is logged; npm run bench measures it)', (t) => {
-  const podSpec = clone((hardened.find((o) => o['kind'] === 'Pod') as Obj)['spec']);
-  podSpec.containers[0].image = 'nginx:latest';
-  const objs: Obj[] = [];
-  for (let d = 0; d < 2000; d++) {
-    const ns = `ns-${d % 200}`;
-    objs.push({
-      kind: 'Deployment',
-      metadata: { name: `d${d}`, namespace: ns, uid: `d${d}` },
-      spec: { template: { spec: podSpec } },
-    });
-    objs.push({
-      kind: 'ReplicaSet',
-      metadata: {
-        name: `d${d}-rs`,
-        namespace: ns,
-        uid: `rs${d}`,
-        ownerReferences: [{ kind: 'Deployment', name: `d${d}`, uid: `d${d}`, controller: true }],
-      },
-      spec: { template: { spec: podSpec } },
-    });
-    for (let i = 0; i < 10; i++) {
+test.serial(
+  'scale: 20,000 pods under 2,000 Deployments give one finding per Deployment (time is logged; npm run bench measures it)',
+  (t) => {
+    const podSpec = clone((hardened.find((o) => o['kind'] === 'Pod') as Obj)['spec']);
+    podSpec.containers[0].image = 'nginx:latest';
+    const objs: Obj[] = [];
+    for (let d = 0; d < 2000; d++) {
+      const ns = `ns-${d % 200}`;
       objs.push({
-        kind: 'Pod',
+        kind: 'Deployment',
+        metadata: { name: `d${d}`, namespace: ns, uid: `d${d}` },
+        spec: { template: { spec: podSpec } },
+      });
+      objs.push({
+        kind: 'ReplicaSet',
         metadata: {
-          name: `d${d}-rs-${i}`,
+          name: `d${d}-rs`,
           namespace: ns,
-          uid: `p${d}-${i}`,
-          ownerReferences: [{ kind: 'ReplicaSet', name: `d${d}-rs`, uid: `rs${d}`, controller: true }],
+          uid: `rs${d}`,
+          ownerReferences: [{ kind: 'Deployment', name: `d${d}`, uid: `d${d}`, controller: true }],
         },
-        spec: podSpec,
+        spec: { template: { spec: podSpec } },
+      });
+      for (let i = 0; i < 10; i++) {
+        objs.push({
+          kind: 'Pod',
+          metadata: {
+            name: `d${d}-rs-${i}`,
+            namespace: ns,
+            uid: `p${d}-${i}`,
+            ownerReferences: [{ kind: 'ReplicaSet', name: `d${d}-rs`, uid: `rs${d}`, controller: true }],
+          },
+          spec: podSpec,
+        });
+      }
+    }
+    for (let n = 0; n < 200; n++) objs.push({ kind: 'Namespace', metadata: { name: `ns-${n}` } });
+    const input = { ...objectsOf(objs), networkPolicies: [], limitRanges: [], resourceQuotas: [] };
+    analyzeWorkloads(input, fixedNow); // warm-up: JIT, so the figure measures the analysis
+    const t0 = performance.now();
+    const out = analyzeWorkloads(input, fixedNow);
+    const ms = performance.now() - t0;
+    t.log(
+      `20,000 pods / 2,000 deployments / 200 namespaces: ${ms.toFixed(0)} ms, ${out.findings.length} findings`,
+    );
+    t.is(out.findings.filter((f) => f.ruleId === 'workloads.image-tag').length, 2000);
+  },
+);
+
+test.serial(
+  'scale: 5,000 RBAC objects give one secrets-read finding per subject (time is logged; npm run bench measures it)',
+  (t) => {
+    const objs: Obj[] = [];
+    for (let i = 0; i < 1250; i++) {
+      objs.push({
+        kind: 'ClusterRole',
+        metadata: { name: `cr${i}` },
+        rules: [
+          { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list'] },
+          { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] },
+        ],
+      });
+      objs.push({
+        kind: 'ClusterRoleBinding',
+        metadata: { name: `crb${i}` },
+        roleRef: { kind: 'ClusterRole', name: `cr${i}` },
+        subjects: [{ kind: 'User', name: `u${i % 300}` }],
+      });
+      objs.push({
+        kind: 'Role',
+        metadata: { name: `r${i}`, namespace: `ns${i % 50}` },
+        rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }],
+      });
+      objs.push({
+        kind: 'RoleBinding',
+        metadata: { name: `rb${i}`, namespace: `ns${i % 50}` },
+        roleRef: { kind: 'Role', name: `r${i}` },
+        subjects: [{ kind: 'ServiceAccount', name: `sa${i}` }],
       });
     }
-  }
-  for (let n = 0; n < 200; n++) objs.push({ kind: 'Namespace', metadata: { name: `ns-${n}` } });
-  const input = { ...objectsOf(objs), networkPolicies: [], limitRanges: [], resourceQuotas: [] };
-  analyzeWorkloads(input, fixedNow); // warm-up: JIT, so the figure measures the analysis
-  const t0 = performance.now();
-  const out = analyzeWorkloads(input, fixedNow);
-  const ms = performance.now() - t0;
-  t.log(
-    `20,000 pods / 2,000 deployments / 200 namespaces: ${ms.toFixed(0)} ms, ${out.findings.length} findings`,
-  );
-  t.is(out.findings.filter((f) => f.ruleId === 'workloads.image-tag').length, 2000);
-});
-
-test.serial('scale: 5,000 RBAC objects give one secrets-read finding per subject (time is logged; npm run bench measures it)', (t) => {
-  const objs: Obj[] = [];
-  for (let i = 0; i < 1250; i++) {
-    objs.push({
-      kind: 'ClusterRole',
-      metadata: { name: `cr${i}` },
-      rules: [
-        { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list'] },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] },
-      ],
-    });
-    objs.push({
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `crb${i}` },
-      roleRef: { kind: 'ClusterRole', name: `cr${i}` },
-      subjects: [{ kind: 'User', name: `u${i % 300}` }],
-    });
-    objs.push({
-      kind: 'Role',
-      metadata: { name: `r${i}`, namespace: `ns${i % 50}` },
-      rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }],
-    });
-    objs.push({
-      kind: 'RoleBinding',
-      metadata: { name: `rb${i}`, namespace: `ns${i % 50}` },
-      roleRef: { kind: 'Role', name: `r${i}` },
-      subjects: [{ kind: 'ServiceAccount', name: `sa${i}` }],
-    });
-  }
-  const t0 = performance.now();
-  const out = analyzeRbac(rbacObjects(objs), fixedNow);
-  const ms = performance.now() - t0;
-  t.log(`5,000 RBAC objects: ${ms.toFixed(0)} ms, ${out.findings.length} findings`);
-  t.is(out.findings.filter((f) => f.ruleId === 'rbac.secrets-read').length, 300);
-});
+    const t0 = performance.now();
+    const out = analyzeRbac(rbacObjects(objs), fixedNow);
+    const ms = performance.now() - t0;
+    t.log(`5,000 RBAC objects: ${ms.toFixed(0)} ms, ${out.findings.length} findings`);
+    t.is(out.findings.filter((f) => f.ruleId === 'rbac.secrets-read').length, 300);
+  },
+);
 
 /* ---------------- conformance: badPods, kubernetes-goat, cluster dumps (read in place) ---------------- */
 
