@@ -43,7 +43,15 @@ export interface RunDeps {
   correlate?: (
     raws: ReadonlyMap<SourceId, unknown>,
     ctx: SourceContext,
-  ) => { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined;
+  ) =>
+    | {
+        source: SourceId;
+        /** The sources whose raw data the correlation read (its derived evidence names their inputs). */
+        from: SourceId[];
+        findings: Finding[];
+        evidence: Evidence[];
+      }
+    | undefined;
   /** Waiver/attestation folders loaded besides the configured ones (the mappings folder's waivers/). */
   defaultGovernancePaths?: string[];
   /**
@@ -194,10 +202,10 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
     const extra = deps.correlate(raws, ctx);
     const rec = extra && runs.find((r) => r.source === extra.source);
     if (extra && rec) {
-      // A correlation is derived from every source whose data it read.
+      // A correlation is derived from the sources whose data it read, and from nothing else.
       traceDerived({
         evidence: extra.evidence,
-        inputs: runs.filter((r) => raws.has(r.source)).flatMap((r) => r.inputs),
+        inputs: runs.filter((r) => extra.from.includes(r.source)).flatMap((r) => r.inputs),
       });
       findings.push(...extra.findings);
       evidence.push(...extra.evidence);
@@ -356,7 +364,7 @@ export type { SourceId };
  * Evidence ids are already fixed by then (they do not depend on this list).
  */
 export function traceDerived(out: Pick<SourceOutput, 'evidence' | 'inputs'>): void {
-  const inputs = out.inputs.map((i) => i.path);
+  const inputs = [...new Set(out.inputs.map((i) => i.path))];
   if (inputs.length === 0) return;
   for (const e of out.evidence) {
     if (e.kind === 'derived' && e.locator.inputs === undefined) e.locator = { ...e.locator, inputs };

@@ -200,7 +200,7 @@ function withUnsupported(cfg: Config, sources: Source<unknown>[]): Source<unknow
 export function correlateSources(
   raws: ReadonlyMap<SourceId, unknown>,
   ctx: SourceContext,
-): { source: SourceId; findings: Finding[]; evidence: Evidence[] } | undefined {
+): { source: SourceId; from: SourceId[]; findings: Finding[]; evidence: Evidence[] } | undefined {
   const audit = raws.get('audit-log') as AuditLogRaw | undefined;
   const rbac = raws.get('rbac') as RbacRaw | undefined;
   if (!audit || !rbac) return undefined;
@@ -216,5 +216,9 @@ export function correlateSources(
       resources: g.rule.resources,
       apiGroups: g.rule.apiGroups,
     }));
-  return { source: 'audit-log', ...correlateWithRbacOutput(audit.summary, grants, ctx.now()) };
+  return {
+    source: 'audit-log',
+    from: ['audit-log', 'rbac'],
+    ...correlateWithRbacOutput(audit.summary, grants, ctx.now()),
+  };
 }

@@ -19,6 +19,8 @@ test('audit log and RBAC in one run: unused and exercised grants are correlated 
     fx('audit-log/risky.jsonl'),
     '--snapshot',
     fx('rbac/violations.yaml'),
+    '--kube-bench',
+    fx('kube-bench/controls-object.json'),
     '--format',
     'json',
     '--out',
@@ -50,4 +52,14 @@ test('audit log and RBAC in one run: unused and exercised grants are correlated 
     corrEv.locator.inputs!.some((i) => i.startsWith('/apis/rbac.authorization.k8s.io/')),
     JSON.stringify(corrEv.locator),
   );
+  // ... and only those: not the kube-bench file nor the workloads lists, each path once
+  const fromSources = new Set(
+    model.runs
+      .filter((x) => x.source === 'audit-log' || x.source === 'rbac')
+      .flatMap((x) => x.inputs.map((i) => i.path)),
+  );
+  for (const i of corrEv.locator.inputs!) t.true(fromSources.has(i), `correlation names ${i}`);
+  t.false(corrEv.locator.inputs!.includes(fx('kube-bench/controls-object.json')));
+  t.false(corrEv.locator.inputs!.includes('/api/v1/pods'));
+  t.is(new Set(corrEv.locator.inputs).size, corrEv.locator.inputs!.length);
 });
