@@ -41,7 +41,11 @@ export function stringifyIndented(value: unknown): Buffer {
       text = '';
     }
   };
-  emit(value, '', 0, put);
+  const top = prepare(value, '');
+  // JSON.stringify gives undefined for these; a report is always an object, so this is only for completeness.
+  if (omitted(top))
+    throw new TypeError('stringifyIndented: nothing to write (undefined, a function or a symbol)');
+  emit(top, '', 0, put);
   chunks.push(Buffer.from(`${text}\n`, 'utf8'));
   return Buffer.concat(chunks);
 }
@@ -51,20 +55,31 @@ function omitted(v: unknown): boolean {
   return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
 
+/**
+ * A member's value as JSON.stringify sees it before writing it: its `toJSON(key)` result when it has one,
+ * and boxed numbers, strings and booleans unboxed. Read once, so a getter runs once, as in JSON.stringify.
+ */
+function prepare(v: unknown, key: string): unknown {
+  if (typeof v === 'object' && v !== null) {
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') v = (toJSON as (k: string) => unknown).call(v, key);
+  }
+  if (v instanceof Number) return Number(v);
+  if (v instanceof String) return String(v);
+  if (v instanceof Boolean) return v.valueOf();
+  return v;
+}
+
+/** Writes a prepared value (see prepare); never an omitted one. */
 function emit(v: unknown, indent: string, depth: number, put: (s: string) => void): void {
-  if (
-    depth < SPLIT_DEPTH &&
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { toJSON?: unknown }).toJSON !== 'function'
-  ) {
+  if (depth < SPLIT_DEPTH && typeof v === 'object' && v !== null) {
     const inner = `${indent}  `;
     if (Array.isArray(v)) {
       if (v.length === 0) return put('[]');
       put('[\n');
       for (let i = 0; i < v.length; i++) {
         put(inner);
-        const x: unknown = v[i];
+        const x = prepare(v[i], String(i));
         if (omitted(x)) put('null');
         else emit(x, inner, depth + 1, put);
         put(i < v.length - 1 ? ',\n' : '\n');
@@ -72,13 +87,17 @@ function emit(v: unknown, indent: string, depth: number, put: (s: string) => voi
       return put(`${indent}]`);
     }
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => !omitted(o[k]));
-    if (keys.length === 0) return put('{}');
+    const members: [string, unknown][] = [];
+    for (const k of Object.keys(o)) {
+      const x = prepare(o[k], k);
+      if (!omitted(x)) members.push([k, x]);
+    }
+    if (members.length === 0) return put('{}');
     put('{\n');
-    keys.forEach((k, i) => {
+    members.forEach(([k, x], i) => {
       put(`${inner}${JSON.stringify(k)}: `);
-      emit(o[k], inner, depth + 1, put);
-      put(i < keys.length - 1 ? ',\n' : '\n');
+      emit(x, inner, depth + 1, put);
+      put(i < members.length - 1 ? ',\n' : '\n');
     });
     return put(`${indent}}`);
   }

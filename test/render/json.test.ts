@@ -32,6 +32,37 @@ test('stringifyIndented matches JSON.stringify on the shapes it splits: empty, o
     t.is(stringifyIndented(c).toString('utf8'), reference(c), JSON.stringify(c) ?? String(c));
 });
 
+test('stringifyIndented follows JSON.stringify on toJSON (with its key), boxed primitives and getters', (t) => {
+  const keys: string[] = [];
+  const spy = { toJSON: (k: string) => (keys.push(k), { seen: k }) };
+  const cases: unknown[] = [
+    { a: spy, list: [spy, spy] },
+    { gone: { toJSON: () => undefined }, fn: { toJSON: () => () => 1 }, kept: 1 },
+    [{ toJSON: () => undefined }, { toJSON: () => Symbol('s') }],
+    { n: new Number(3), s: new String('x'), b: new Boolean(false), deep: { n: [new Number(4)] } },
+    { top: { toJSON: () => ({ nested: { toJSON: (k: string) => `inner ${k}` } }) } },
+  ];
+  cases.forEach((c, i) => {
+    keys.length = 0;
+    const ours = stringifyIndented(c).toString('utf8');
+    const ourKeys = [...keys];
+    keys.length = 0;
+    const ref = reference(c);
+    t.is(ours, ref, `case ${i}`);
+    t.deepEqual(ourKeys, keys, `case ${i}: toJSON receives the same keys`);
+  });
+  let reads = 0;
+  const withGetter = {
+    get value() {
+      reads++;
+      return { x: 1 };
+    },
+  };
+  t.is(stringifyIndented(withGetter).toString('utf8'), reference({ value: { x: 1 } }));
+  t.is(reads, 1, 'a getter runs once, as in JSON.stringify');
+  t.throws(() => stringifyIndented({ big: 1n }), { instanceOf: TypeError });
+});
+
 test('stringifyIndented: output larger than one chunk is whole and in order', (t) => {
   const big = {
     items: Array.from({ length: 30_000 }, (_, i) => ({
