@@ -5,8 +5,8 @@
  * `--max-semi-space-size=16` caps the young generation at 16 MiB per semi-space. Left to itself, V8 sizes
  * it from the machine's memory (64 MiB semi-spaces on a 24 GiB host, so a 128 MiB new space), which
  * lets a live scan's garbage (response pages, parsed items, render buffers) pile up before it is
- * collected: on the live-cluster bench (20,000 pods) the full path peaked at 559-567 MiB without the
- * flag and 471-477 MiB with it, at the same speed (docs/benchmarks.md). It also makes the footprint
+ * collected: on the live-cluster bench (20,000 pods) the full path peaked at 559-578 MiB without the
+ * flag and 465-489 MiB with it, at the same speed (docs/benchmarks.md). It also makes the footprint
  * the same on a large node as in a small container.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];

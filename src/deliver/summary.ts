@@ -230,12 +230,20 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
   const maxFailing = opts.maxFailing ?? 10;
   const { from, to } = model.scope.period;
   // The window bounds audit-log events only; without audit logs read, the evidence is point in time.
-  const auditRead = model.runs.some(
+  const auditRun = model.runs.find(
     (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
   );
+  const auditRead = auditRun !== undefined;
+  // Without a window, the audit events read still span a period of their own (as on the report's cover).
+  const first = auditRun?.stats?.['firstTimestamp'];
+  const last = auditRun?.stats?.['lastTimestamp'];
+  const span =
+    typeof first === 'string' && typeof last === 'string'
+      ? `audit events ${first} to ${last} (no window set)${model.runs.some((r) => r.source !== 'audit-log') ? '; other sources point in time' : ''}`
+      : undefined;
   const window = `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}`;
   const period = !(from || to)
-    ? 'point in time'
+    ? (span ?? 'point in time')
     : auditRead
       ? `audit logs ${window}; other sources point in time`
       : `point in time (the window ${window} applies to audit logs only; none were read)`;

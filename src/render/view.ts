@@ -462,7 +462,11 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     cluster: {
       name: model.cluster.name,
       serverVersion: model.cluster.serverVersion ?? 'not recorded',
-      nodeCount: model.cluster.nodeCount ?? 'none',
+      nodeCount:
+        model.cluster.nodeCount ??
+        (model.runs.some((r) => r.source === 'kube-bench' && (r.status === 'ok' || r.status === 'partial'))
+          ? 'not recorded (the kube-bench inputs do not name their nodes)'
+          : 'none (kube-bench did not run)'),
       platform: model.cluster.platform ?? '',
     },
     reportId: model.reportId,

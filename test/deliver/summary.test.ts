@@ -130,4 +130,19 @@ test('view: an evidence window without audit logs read is not given as the evide
     'point in time (the window 2026-11-01T00:00:00Z to 2026-11-20T00:00:00Z applies to audit logs only; none were read)',
   );
   t.is(buildEmailView({ ...windowed, scope: { ...windowed.scope, period: {} } }).period, 'point in time');
+  // no window, but audit logs read: their own span, as on the report's cover
+  const audit = {
+    ...reportModel.runs.find((r) => r.source === 'audit-log')!,
+    status: 'ok' as const,
+    stats: { firstTimestamp: '2026-11-21T00:00:00.000Z', lastTimestamp: '2026-11-22T21:40:40.000Z' },
+  };
+  const spanned: ReportModel = {
+    ...windowed,
+    scope: { ...windowed.scope, period: {} },
+    runs: [...windowed.runs, audit],
+  };
+  t.is(
+    buildEmailView(spanned).period,
+    'audit events 2026-11-21T00:00:00.000Z to 2026-11-22T21:40:40.000Z (no window set); other sources point in time',
+  );
 });
