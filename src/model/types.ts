@@ -365,18 +365,24 @@ export interface RunDiff {
   previousLocation: string;
   newFailures: FindingChangeRef[];
   resolvedFailures: FindingChangeRef[];
-  controls: {
-    framework: string;
-    controlId: string;
-    title: string;
-    from: ControlStatus | 'absent';
-    to: ControlStatus | 'absent';
-  }[];
-  counts: {
-    framework: string;
-    from: Partial<Record<ControlStatus, number>>;
-    to: Partial<Record<ControlStatus, number>>;
-  }[];
+  controls: ControlChange[];
+  counts: StatusCountChange[];
+}
+
+/** A control whose status differs between two reports (`absent`: not in that report). */
+export interface ControlChange {
+  framework: string;
+  controlId: string;
+  title: string;
+  from: ControlStatus | 'absent';
+  to: ControlStatus | 'absent';
+}
+
+/** A framework's control counts per status in the older and the newer report. */
+export interface StatusCountChange {
+  framework: string;
+  from: Partial<Record<ControlStatus, number>>;
+  to: Partial<Record<ControlStatus, number>>;
 }
 
 /** Citation of the evidence bundle (see docs/audit-trail.md). */

@@ -1,4 +1,4 @@
-import type { ControlStatus, Finding, ReportModel } from '../model/types.ts';
+import type { ControlChange, Finding, ReportModel, StatusCountChange } from '../model/types.ts';
 
 /** Changes between two reports of the same cluster (`kubeproof diff`, and "since the previous run"). */
 export interface ReportDiff {
@@ -8,18 +8,8 @@ export interface ReportDiff {
   newFailures: FindingChange[];
   /** Findings failing before that no longer fail (passing, or gone). */
   resolvedFailures: FindingChange[];
-  controlChanges: {
-    framework: string;
-    controlId: string;
-    title: string;
-    from: ControlStatus | 'absent';
-    to: ControlStatus | 'absent';
-  }[];
-  counts: {
-    framework: string;
-    from: Partial<Record<ControlStatus, number>>;
-    to: Partial<Record<ControlStatus, number>>;
-  }[];
+  controlChanges: ControlChange[];
+  counts: StatusCountChange[];
 }
 
 export interface FindingChange {
