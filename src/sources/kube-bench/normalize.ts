@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../errors.ts';
 import type { Evidence, Finding, FindingStatus, InputRecord, Scalar } from '../../model/types.ts';
+import { compareNatural } from '../../util/compare.ts';
 import { stableId } from '../../util/hash.ts';
 import { redactText } from '../../util/redact.ts';
 import type { SourceContext, SourceOutput } from '../types.ts';
@@ -195,24 +196,6 @@ function excerptFor(c: ParsedCheck, t: ParsedTarget, redact: (s: string) => stri
   put('reason', c.reason);
   put('remediation', c.remediation);
   return e;
-}
-
-/** Natural order of dotted ids: 1.2.10 after 1.2.9. */
-function naturalCompare(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? [];
-  const pb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    if (x === y) continue;
-    const nx = /^\d/.test(x);
-    const ny = /^\d/.test(y);
-    if (nx && ny) return Number(x) - Number(y) || (x < y ? -1 : 1);
-    return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 const STATUS_WEIGHT: Record<FindingStatus, number> = {
@@ -417,9 +400,9 @@ export function normalizeKubeBench(raw: KubeBenchRaw, ctx: SourceContext): Sourc
   if (raw.inputs.length === 0) notes.push('no kube-bench input was given');
   list.sort(
     (a, b) =>
-      (a.ruleVariant ?? '').localeCompare(b.ruleVariant ?? '', 'en') ||
-      naturalCompare(a.ruleId, b.ruleId) ||
-      (a.resource?.name ?? '').localeCompare(b.resource?.name ?? '', 'en') ||
+      compareNatural(a.ruleVariant ?? '', b.ruleVariant ?? '') ||
+      compareNatural(a.ruleId, b.ruleId) ||
+      compareNatural(a.resource?.name ?? '', b.resource?.name ?? '') ||
       (a.id < b.id ? -1 : 1),
   );
   const count = (s: FindingStatus): number => list.filter((f) => f.status === s).length;
@@ -486,7 +469,7 @@ function markDisagreements(list: Finding[], notes: string[]): void {
     lines.push(`${first.ruleVariant ? `${first.ruleVariant} ` : ''}${first.ruleId} (${statuses})`);
   }
   if (lines.length === 0) return;
-  lines.sort(naturalCompare);
+  lines.sort(compareNatural);
   const shown = lines.slice(0, MAX_LISTED).join('; ');
   notes.push(
     `nodes disagree on ${lines.length} check(s): ${shown}${lines.length > MAX_LISTED ? `; and ${lines.length - MAX_LISTED} more` : ''}`,
