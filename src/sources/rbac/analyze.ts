@@ -281,20 +281,15 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
         bindings: routes.length,
         permissions: perms.join('; '),
       };
-      findings.push({
-        id: findingId(rule.id, resource),
-        source: 'rbac',
-        ruleId: rule.id,
-        title: rule.title,
-        status: 'fail',
-        nativeStatus: 'fail',
-        severity: rule.severity,
-        resource,
-        message: `${subjectLabel(subject)} holds ${shown} ${scope} (${rule.risk}) via ${routes.slice(0, 3).join(', ')}${routes.length > 3 ? ` and ${routes.length - 3} more` : ''}.`,
-        remediation: rule.remediation,
-        evidenceIds: [...evidenceIds].sort(),
-        properties: props,
-      });
+      findings.push(
+        failFinding(
+          rule,
+          resource,
+          `${subjectLabel(subject)} holds ${shown} ${scope} (${rule.risk}) via ${routes.slice(0, 3).join(', ')}${routes.length > 3 ? ` and ${routes.length - 3} more` : ''}.`,
+          [...evidenceIds].sort(),
+          props,
+        ),
+      );
     }
     if (bySubject.size === 0 && complete) {
       findings.push(
@@ -355,20 +350,15 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
       const resource: ResourceRef = { ...ref };
       const subjects = [...(boundTo.get(o.key) ?? [])].sort();
       const where = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
-      findings.push({
-        id: findingId(rule.id, resource),
-        source: 'rbac',
-        ruleId: rule.id,
-        title: rule.title,
-        status: 'fail',
-        nativeStatus: 'fail',
-        severity: rule.severity,
-        resource,
-        message: `${o.role.kind} ${where} grants ${o.matched.slice(0, MAX_PERMS_IN_MESSAGE).join('; ')} (${rule.risk}); ${subjects.length ? `bound to ${subjects.slice(0, 5).join(', ')}${subjects.length > 5 ? ` and ${subjects.length - 5} more` : ''}` : 'not bound to any subject'}.`,
-        remediation: rule.remediation,
-        evidenceIds: [roleEvidence(ref), whoCan].sort(),
-        properties: { boundSubjects: subjects.length, rules: o.matched.join('; ') },
-      });
+      findings.push(
+        failFinding(
+          rule,
+          resource,
+          `${o.role.kind} ${where} grants ${o.matched.slice(0, MAX_PERMS_IN_MESSAGE).join('; ')} (${rule.risk}); ${subjects.length ? `bound to ${subjects.slice(0, 5).join(', ')}${subjects.length > 5 ? ` and ${subjects.length - 5} more` : ''}` : 'not bound to any subject'}.`,
+          [roleEvidence(ref), whoCan].sort(),
+          { boundSubjects: subjects.length, rules: o.matched.join('; ') },
+        ),
+      );
     }
     if (offenders.length === 0 && complete) {
       findings.push(
@@ -401,20 +391,15 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
     if (problems.length === 0) continue;
     const resource: ResourceRef = { kind: b.kind, name: b.meta.name };
     if (b.kind === 'RoleBinding' && b.meta.namespace !== undefined) resource.namespace = b.meta.namespace;
-    danglingFindings.push({
-      id: findingId(dangling.id, resource),
-      source: 'rbac',
-      ruleId: dangling.id,
-      title: dangling.title,
-      status: 'fail',
-      nativeStatus: 'fail',
-      severity: dangling.severity,
-      resource,
-      message: `${b.kind} ${resource.namespace ? resource.namespace + '/' : ''}${b.meta.name}: ${problems.join('; ')} (${dangling.risk}).`,
-      remediation: dangling.remediation,
-      evidenceIds: [bindingEvidence(b)],
-      properties: { roleRefMissing: missingRole.has(b), problems: problems.length },
-    });
+    danglingFindings.push(
+      failFinding(
+        dangling,
+        resource,
+        `${b.kind} ${resource.namespace ? resource.namespace + '/' : ''}${b.meta.name}: ${problems.join('; ')} (${dangling.risk}).`,
+        [bindingEvidence(b)],
+        { roleRefMissing: missingRole.has(b), problems: problems.length },
+      ),
+    );
   }
   findings.push(...danglingFindings);
   if (danglingFindings.length === 0 && complete) {
@@ -468,6 +453,30 @@ export function analyzeRbac(objects: RbacObjects, ctx: AnalyzeContext): SourceOu
     };
   }
   return out;
+}
+
+/** A failing finding of a rule on one resource (a subject, a role or a binding). */
+function failFinding(
+  rule: RbacRuleDef,
+  resource: ResourceRef,
+  message: string,
+  evidenceIds: string[],
+  properties: Record<string, Scalar>,
+): Finding {
+  return {
+    id: findingId(rule.id, resource),
+    source: 'rbac',
+    ruleId: rule.id,
+    title: rule.title,
+    status: 'fail',
+    nativeStatus: 'fail',
+    severity: rule.severity,
+    resource,
+    message,
+    remediation: rule.remediation,
+    evidenceIds,
+    properties,
+  };
 }
 
 function passFinding(rule: RbacRuleDef, message: string, evidenceIds: string[]): Finding {
