@@ -11,18 +11,30 @@ export { writeLocal } from '../deliver/file.ts';
 
 /**
  * Renders the configured formats one by one, so a failing format (no Chromium for the PDF) loses
- * nothing else. report.json is always written: it is the contract the other formats cite by hash.
+ * nothing else. report.json is always written: it is the contract the other formats cite by hash. Given
+ * the bytes of an existing report.json (`kubeproof render`), those are written unchanged and cited.
  */
-export async function renderFormats(model: ReportModel, cfg: Config): Promise<RenderResult> {
+export async function renderFormats(
+  model: ReportModel,
+  cfg: Config,
+  given?: { reportJson: Uint8Array },
+): Promise<RenderResult> {
   const artifacts: Artifact[] = [];
   const errors: KubeproofError[] = [];
-  const formats = FORMATS.filter((f) => f === 'json' || cfg.formats.includes(f));
   const opts: RenderOptions = {
     paper: cfg.paper,
     perFramework: cfg.perFrameworkPdf,
     ...(cfg.chromium ? { chromiumPath: cfg.chromium } : {}),
     ...(cfg.frameworks ? { frameworks: cfg.frameworks } : {}),
   };
+  // `kubeproof render`: report.json is the file given, byte for byte, and every format cites its hash.
+  if (given) {
+    artifacts.push({ filename: 'report.json', mediaType: 'application/json', body: given.reportJson });
+    opts.reportSha256 = sha256Hex(given.reportJson);
+  }
+  const formats = FORMATS.filter(
+    (f) => (f === 'json' && !given) || (f !== 'json' && cfg.formats.includes(f)),
+  );
   for (const format of formats) {
     try {
       const made = await renderAll(model, [format], opts);

@@ -65,7 +65,10 @@ Examples:
 
   const render = program
     .command('render')
-    .description('re-render an existing report.json in other formats, without rescanning')
+    .description(
+      're-render an existing report.json in other formats, without rescanning; the report.json is copied ' +
+        'unchanged into --out and every format cites its SHA-256',
+    )
     .argument('<report.json>', 'a report.json written by `kubeproof scan`')
     .option('-c, --config <file>', 'YAML configuration file (also KUBEPROOF_CONFIG)');
   addOptions(render, 'render');

@@ -19,7 +19,7 @@ export async function renderCommand(file: string, opts: Record<string, unknown>)
     env: process.env,
     flags: flagsToConfig(opts),
   });
-  const model = await readReport(file);
+  const { model, bytes } = await readReportFile(file);
   if (cfg.frameworks) {
     const unknown = cfg.frameworks.filter((f) => !model.frameworks.some((m) => m.id === f));
     if (unknown.length > 0) {
@@ -29,7 +29,9 @@ export async function renderCommand(file: string, opts: Record<string, unknown>)
       });
     }
   }
-  const rendered = await renderFormats(model, cfg);
+  // The report given is the evidence: it is copied byte for byte (never re-serialised, never filtered by
+  // --frameworks), and the HTML/PDF covers cite its SHA-256.
+  const rendered = await renderFormats(model, cfg, { reportJson: bytes });
   let code = 0;
   for (const e of rendered.errors) {
     process.stderr.write(`kubeproof: error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
@@ -60,9 +62,14 @@ export async function renderCommand(file: string, opts: Record<string, unknown>)
 
 /** Reads and validates a report.json (any 1.x schema version). */
 export async function readReport(file: string): Promise<ReportModel> {
-  let text: string;
+  return (await readReportFile(file)).model;
+}
+
+/** A report.json's validated model and its exact bytes. */
+export async function readReportFile(file: string): Promise<{ model: ReportModel; bytes: Buffer }> {
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new InputError(
       file,
@@ -72,6 +79,7 @@ export async function readReport(file: string): Promise<ReportModel> {
       },
     );
   }
+  const text = bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -90,5 +98,5 @@ export async function readReport(file: string): Promise<ReportModel> {
       },
     );
   }
-  return parsed.data;
+  return { model: parsed.data, bytes };
 }

@@ -4,6 +4,7 @@ import test from 'ava';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { OPTIONS } from '../../src/config/options.ts';
 import { TOOL_VERSION } from '../../src/version.ts';
@@ -67,6 +68,49 @@ test('render refuses a file that is not a report, naming it', async (t) => {
   const r2 = await runCli(['render', path.join(dir, 'missing.json'), '--out', dir]);
   t.is(r2.code, 2);
   t.regex(r2.stderr, /missing\.json: cannot read the report \(ENOENT\)/);
+});
+
+test('render re-renders without rewriting the report: report.json copied byte for byte, its hash on the cover', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const scanned = path.join(dir, 'scan');
+  const s = await runCli([
+    'scan',
+    '--no-cluster',
+    '--kube-bench',
+    fileURLToPath(new URL('../fixtures/kube-bench/controls-object.json', import.meta.url)),
+    '--format',
+    'json',
+    '--out',
+    scanned,
+    '--previous',
+    'none',
+  ]);
+  t.is(s.code, 0, s.stderr);
+  const original = await readFile(path.join(scanned, 'report.json'));
+  const sha = createHash('sha256').update(original).digest('hex');
+  // into its own folder, with a framework filter: the full report stays as it was
+  const r = await runCli([
+    'render',
+    path.join(scanned, 'report.json'),
+    '--format',
+    'html',
+    '--frameworks',
+    'pci',
+    '--out',
+    scanned,
+  ]);
+  t.is(r.code, 0, r.stderr);
+  t.true(
+    Buffer.compare(await readFile(path.join(scanned, 'report.json')), original) === 0,
+    'report.json unchanged',
+  );
+  const html = await readFile(path.join(scanned, 'report.html'), 'utf8');
+  t.true(html.includes(sha), 'the HTML cover cites the SHA-256 of the report.json given');
+  const manifest = JSON.parse(await readFile(path.join(scanned, 'manifest.json'), 'utf8')) as {
+    artifacts: { filename: string; sha256: string }[];
+  };
+  t.is(manifest.artifacts.find((f) => f.filename === 'report.json')?.sha256, sha);
 });
 
 test('an unknown framework id is a usage error (exit 2) found before any collection', async (t) => {
