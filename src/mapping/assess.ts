@@ -260,10 +260,23 @@ export function assess(input: Finding[], bundle: MappingBundle, opts: AssessOpti
       };
     }
     if (counts.waived > 0) {
+      // Two kinds of waiver: kubeproof's own (a waiver file, with owner and expiry) and the scanner's (a
+      // Kubescape exception: status `waived` on the finding itself). Each is named as what it is.
+      const byScanner = related.filter((f) => f.status === 'waived');
+      const byUs = counts.waived - byScanner.length;
+      const parts = [
+        ...(byUs > 0 ? [`${byUs} covered by an unexpired kubeproof waiver`] : []),
+        ...(byScanner.length > 0
+          ? [
+              `${byScanner.length} excepted by the scanner itself (${[...new Set(byScanner.map((f) => f.source))].sort().join(', ')} ` +
+                'exception: see each finding for its reason; not reviewed by kubeproof)',
+            ]
+          : []),
+      ];
       return {
         ...base,
         status: 'waived',
-        explanation: `Every failure (${counts.waived}) is covered by an unexpired waiver; ${counts.pass} passed.`,
+        explanation: `No unwaived failure: ${parts.join('; ')}; ${counts.pass} passed.`,
       };
     }
     if (counts.pass > 0 && c.assessment === 'organisational') {

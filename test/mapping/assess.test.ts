@@ -199,11 +199,17 @@ test('failures all covered by waivers make the control waived, listing the waive
   });
   t.is(c.status, 'waived');
   t.is(c.waivers?.[0]?.id, 'w1');
+  t.regex(c.explanation, /1 covered by an unexpired kubeproof waiver/);
+  t.notRegex(c.explanation, /scanner/);
 });
 
 test('scanner exceptions (finding status waived) waive, never pass', (t) => {
   const c = control([kb('1.2.1', 'waived')], [run('kube-bench')], 'nist-800-53-r5/AC-14');
   t.is(c.status, 'waived');
+  // named as the scanner's exception, never as a kubeproof waiver with an expiry
+  t.regex(c.explanation, /1 excepted by the scanner itself \(kube-bench exception/);
+  t.notRegex(c.explanation, /kubeproof waiver|unexpired/);
+  t.is(c.waivers, undefined);
 });
 
 test('attested manual controls are attested, with the attestation', (t) => {
