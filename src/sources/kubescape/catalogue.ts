@@ -37,6 +37,9 @@ export function controlIdFromName(name: string): string | undefined {
   return catalogueIndex().nameFingerprints[textFingerprint(name)];
 }
 
+/** The Kubescape framework whose results used CIS recommendation ids as control ids. */
+const LEGACY_CIS_FRAMEWORK = 'cis-v1.23-t1.0.1';
+
 /** `CIS-1.2.6` or a name starting with it → the CIS id; undefined otherwise. */
 export function cisIdOf(text: string | undefined): string | undefined {
   const m = /^(CIS-\d+(?:\.\d+)*)\b/.exec(text?.trim() ?? '');
@@ -64,6 +67,15 @@ export function controlIdFromCis(
   const title = name?.replace(/^CIS-[\d.]+\s*/, '').trim();
   const byName = title ? controlIdFromName(title) : undefined;
   if (byName) return { controlId: byName, how: 'cis-id (control name)' };
+  // Only one Kubescape framework reported CIS ids as control ids (newer ones report C-ids and put the CIS
+  // id in the name): a result in that form whose framework is not named precisely (DefectDojo's samples
+  // call it just "CIS") comes from it.
+  const legacy = cis[LEGACY_CIS_FRAMEWORK]?.[cisId];
+  if (legacy && !frameworks.some((f) => lower.has(f.toLowerCase())))
+    return {
+      controlId: legacy,
+      how: `cis-id (${LEGACY_CIS_FRAMEWORK}, the framework that reported CIS ids)`,
+    };
   const candidates = new Set(
     Object.values(cis)
       .map((m) => m[cisId])

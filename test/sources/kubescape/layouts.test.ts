@@ -185,6 +185,23 @@ test('CIS ids of an older framework resolve in that framework, or through the co
   const b = await run(['b.json'], memReader({ 'b.json': JSON.stringify(unnamed) }));
   t.is(b.findings[0]?.properties?.['mapRuleId'], 'C-0128');
   t.is(b.findings[0]?.properties?.['identification'], 'cis-id (control name)');
+  // a CIS id whose name does not resolve, in a framework named only "CIS": the framework that reported CIS
+  // ids as control ids (CIS-5.2.5 there is host network access, C-0196), said so in the identification
+  const generic = {
+    summaryDetails: { frameworks: [{ name: 'CIS' }] },
+    results: [
+      {
+        resourceID: 'x',
+        controls: [{ controlID: 'CIS-5.2.5', name: 'CIS-5.2.5', status: { status: 'failed' }, rules: [] }],
+      },
+    ],
+  };
+  const c = await run(['c.json'], memReader({ 'c.json': JSON.stringify(generic) }));
+  t.is(c.findings[0]?.properties?.['mapRuleId'], 'C-0196');
+  t.regex(
+    String(c.findings[0]?.properties?.['identification']),
+    /cis-v1\.23-t1\.0\.1, the framework that reported CIS ids/,
+  );
 });
 
 test('resource ids: every form Kubescape writes', (t) => {
