@@ -99,11 +99,11 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[], b
     );
   }
   lines.push('');
-  lines.push('  framework          total  pass  fail waived incompl manual attest not-assessed n/a');
+  lines.push('  framework          total automated  pass  fail waived incompl manual attest not-assessed n/a');
   for (const f of model.frameworks) {
     const c = f.summary.counts;
     lines.push(
-      `  ${f.id.padEnd(16)} ${String(f.summary.total).padStart(6)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.waived).padStart(6)} ${String(c.incomplete).padStart(7)} ${String(c.manual).padStart(6)} ${String(c.attested).padStart(6)} ${String(c['not-assessed']).padStart(12)} ${String(c['not-applicable']).padStart(3)}`,
+      `  ${f.id.padEnd(16)} ${String(f.summary.total).padStart(6)} ${String(f.summary.automated).padStart(9)} ${String(c.pass).padStart(5)} ${String(c.fail).padStart(5)} ${String(c.waived).padStart(6)} ${String(c.incomplete).padStart(7)} ${String(c.manual).padStart(6)} ${String(c.attested).padStart(6)} ${String(c['not-assessed']).padStart(12)} ${String(c['not-applicable']).padStart(3)}`,
     );
   }
   lines.push('');

@@ -32,6 +32,16 @@ test.after.always(async () => {
   rmSync(userDataDir, { recursive: true, force: true });
 });
 
+test('each framework states how many of its controls automated evidence reached (a count, not a score)', (t) => {
+  for (const fw of model.frameworks) {
+    t.true(
+      html.includes(`${fw.summary.total} controls, ${fw.summary.automated} of them reached by automated evidence`),
+      fw.id,
+    );
+  }
+  t.notRegex(html, /\d+(\.\d+)?\s*%\s*(compliant|complian)/i);
+});
+
 test('html is self-contained, declares its language and carries the report.json hash', (t) => {
   t.is(htmlArt?.filename, 'report.html');
   t.regex(html, /^<!DOCTYPE html>\n<html lang="en">/);
