@@ -199,11 +199,34 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
       hint: 'kubeproof does not read Polaris output; run kube-bench and pass its --json output',
     };
   }
+  if (apiVersion.startsWith('audit.k8s.io/') || (has('auditID') && has('verb') && has('stage'))) {
+    return { tool: 'Kubernetes audit log', hint: 'pass it with --audit-log' };
+  }
   if ((has('kind') && has('items')) || (has('apiVersion') && has('metadata'))) {
     return {
       tool: 'kubectl (Kubernetes API objects)',
       hint: 'pass kube-bench output here, not a cluster dump',
     };
+  }
+  return undefined;
+}
+
+/**
+ * Another tool's JSON lines (an audit log, say): the tool named by the first line that parses, or undefined.
+ * For the error message only, when the text as a whole is not one JSON document.
+ */
+export function recogniseOtherToolByLine(
+  text: string,
+  recognise: (json: unknown) => { tool: string; hint: string } | undefined,
+): { tool: string; hint: string } | undefined {
+  for (const line of text.split(/\r?\n/, 20)) {
+    const l = line.trim();
+    if (!l.startsWith('{')) continue;
+    try {
+      return recognise(JSON.parse(l));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
@@ -219,6 +242,16 @@ export function parseKubeBenchJson(file: string, text: string): ParsedDoc {
   } catch (err) {
     const lines = parseJsonLines(file, text);
     if (lines) return lines;
+    const byLine = recogniseOtherToolByLine(text, recogniseOtherTool);
+    if (byLine) {
+      throw new InputError(
+        file,
+        `this looks like ${byLine.tool} output (JSON lines), not kube-bench output`,
+        {
+          hint: byLine.hint,
+        },
+      );
+    }
     const detail = jsonErrorMessage(err);
     const open = openBrackets(text);
     const truncated = /end of (JSON )?input|Unterminated/i.test(detail) || open > 0;

@@ -47,6 +47,11 @@ export function parseKubescapeInput(file: string, bytes: Uint8Array): ParsedDoc 
       hint: 'Kubescape wrote nothing: run kubescape scan --format json --output FILE and pass FILE',
     });
   }
+  if (/^\[(PASS|FAIL|WARN|INFO)\] /.test(text)) {
+    throw new InputError(file, 'this looks like kube-bench text output, not Kubescape output', {
+      hint: 'pass it with --kube-bench',
+    });
+  }
   if (!text.startsWith('{') && !text.startsWith('[')) {
     throw new InputError(file, 'not Kubescape JSON output: expected a JSON document', {
       hint:

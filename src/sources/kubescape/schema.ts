@@ -12,7 +12,11 @@
  * Unknown fields are ignored; a wrong type on a field that is read is an InputError naming the JSON path.
  */
 import { InputError } from '../../errors.ts';
-import { recogniseOtherTool as recogniseNotKubeBench, isKubeBenchJson } from '../kube-bench/schema.ts';
+import {
+  recogniseOtherTool as recogniseNotKubeBench,
+  recogniseOtherToolByLine,
+  isKubeBenchJson,
+} from '../kube-bench/schema.ts';
 import type {
   ControlMeta,
   DeclaredCounters,
@@ -156,6 +160,7 @@ export function recogniseOtherTool(json: unknown): { tool: string; hint: string 
       hint: 'pass Kubescape results here (kubescape scan --format json), not a cluster dump',
     };
   }
+  if (other.tool === 'Kubernetes audit log') return other;
   return {
     tool: other.tool,
     hint: `kubeproof does not read ${other.tool} output; pass kubescape scan --format json output`,
@@ -585,6 +590,12 @@ export function parseKubescapeJson(file: string, text: string): ParsedDoc {
   try {
     json = JSON.parse(text);
   } catch (err) {
+    const byLine = recogniseOtherToolByLine(text, recogniseOtherTool);
+    if (byLine) {
+      throw new InputError(file, `this looks like ${byLine.tool} output (JSON lines), not Kubescape output`, {
+        hint: byLine.hint,
+      });
+    }
     const detail = err instanceof Error ? err.message : String(err);
     const truncated = /end of (JSON )?input|Unterminated/i.test(detail);
     throw new InputError(file, `${truncated ? 'truncated JSON' : 'invalid JSON'} (${detail})`, {

@@ -46,6 +46,24 @@ test('Trivy and Polaris JSON are recognised too', async (t) => {
   t.regex(polaris.message, /looks like Polaris output/);
 });
 
+test('an audit log passed as kube-bench (one event or JSON lines): says so and names --audit-log', async (t) => {
+  const event = {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: 'a1',
+    stage: 'ResponseComplete',
+    verb: 'get',
+  };
+  const one = await inputError(t, ['e.json'], memReader({ 'e.json': JSON.stringify(event) }));
+  t.regex(one.message, /this looks like Kubernetes audit log output, not kube-bench output/);
+  t.is(one.hint, 'pass it with --audit-log');
+  const lines = `${JSON.stringify(event)}\n${JSON.stringify({ ...event, auditID: 'a2' })}\n`;
+  const many = await inputError(t, ['audit.log'], memReader({ 'audit.log': lines }));
+  t.regex(many.message, /this looks like Kubernetes audit log output \(JSON lines\), not kube-bench output/);
+  t.is(many.hint, 'pass it with --audit-log');
+});
+
 test('empty file: InputError with a hint', async (t) => {
   const err = await inputError(t, [fixture('empty.json')]);
   t.regex(err.message, /empty\.json: empty file$/);

@@ -287,6 +287,29 @@ test('bad input: named file, expected shape, other tools recognised; one bad inp
     instanceOf: InputError,
   });
   t.regex(e3.message, /o\.json: \(root\): expected Kubescape JSON .* with keys hello/);
+  // kube-bench text that starts with "[INFO]" is named as such, not reported as invalid JSON
+  const kbText = '[INFO] 4 Worker Node Security Configuration\n[PASS] 4.1.1 Ensure that ...\n';
+  const e5 = await t.throwsAsync(run(['kb.txt'], memReader({ 'kb.txt': kbText })), {
+    instanceOf: InputError,
+  });
+  t.regex(e5.message, /kb\.txt: this looks like kube-bench text output, not Kubescape output/);
+  t.is(e5.hint, 'pass it with --kube-bench');
+  // an audit log in JSON lines
+  const ev = JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    auditID: 'a',
+    stage: 'ResponseComplete',
+    verb: 'get',
+  });
+  const e6 = await t.throwsAsync(run(['a.log'], memReader({ 'a.log': `${ev}\n${ev}\n` })), {
+    instanceOf: InputError,
+  });
+  t.regex(
+    e6.message,
+    /a\.log: this looks like Kubernetes audit log output \(JSON lines\), not Kubescape output/,
+  );
+  t.is(e6.hint, 'pass it with --audit-log');
   const bad = JSON.stringify({
     results: [{ resourceID: 'x', controls: [{ controlID: 'C-0001', rules: 'nope' }] }],
   });
