@@ -8,11 +8,12 @@ export async function validateCommand(opts: Record<string, unknown>): Promise<nu
   let code = 0;
   const cfgFile = (opts['config'] as string | undefined) ?? process.env[CONFIG_ENV];
   let mappingsDir = (opts['mappings'] as string | undefined) ?? process.env['KUBEPROOF_MAPPINGS'];
+  let frameworks: string[] | undefined;
   if (cfgFile) {
     try {
       const cfg = await loadConfig({ file: cfgFile, env: process.env });
       mappingsDir ??= cfg.mappingsDir;
-      process.stdout.write(`config ${cfgFile}: ok\n`);
+      frameworks = cfg.frameworks;
     } catch (err) {
       if (!(err instanceof KubeproofError)) throw err;
       process.stdout.write(`config: ${err.message}\n`);
@@ -23,6 +24,18 @@ export async function validateCommand(opts: Record<string, unknown>): Promise<nu
   const { bundle, errors, warnings } = await readMappings(dir);
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   for (const e of errors) process.stdout.write(`error: ${e}\n`);
+  if (cfgFile && code === 0) {
+    // Framework ids are checked against the mapping data, as scan does before it collects anything.
+    const known = bundle.frameworks.map((f) => f.id);
+    const unknown = (frameworks ?? []).filter((f) => !known.includes(f));
+    if (unknown.length > 0) {
+      process.stdout.write(
+        `config ${cfgFile}: frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}\n` +
+          `  hint: known: ${known.join(', ')} (or pci, soc2, iso27001, nist)\n`,
+      );
+      code = 2;
+    } else process.stdout.write(`config ${cfgFile}: ok\n`);
+  }
   const rules = bundle.rules.size;
   process.stdout.write(
     `mappings ${bundle.version} (sha256 ${bundle.sha256.slice(0, 12)}…): ${bundle.frameworks.length} frameworks, ` +

@@ -51,6 +51,22 @@ test('an invalid config file: exit 2, message with file and field, no stack trac
   t.notRegex(r.stderr, /\n\s+at /);
 });
 
+test('validate --config refuses an unknown framework id, as scan would (exit 2, with the known ids)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const bad = path.join(dir, 'bad.yaml');
+  await writeFile(bad, 'frameworks: [pci, foo]\n');
+  const r = await runCli(['validate', '--config', bad]);
+  t.is(r.code, 2, r.stdout + r.stderr);
+  t.regex(r.stdout, /bad\.yaml: frameworks: unknown framework "foo"/);
+  t.regex(r.stdout, /known: pci-dss-4\.0\.1, soc2-2017/);
+  const good = path.join(dir, 'good.yaml');
+  await writeFile(good, 'frameworks: [pci, nist]\n');
+  const ok = await runCli(['validate', '--config', good]);
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  t.regex(ok.stdout, /good\.yaml: ok/);
+});
+
 test('validate checks the shipped mappings', async (t) => {
   const r = await runCli(['validate']);
   t.is(r.code, 0, r.stdout + r.stderr);
