@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.ts';
@@ -5,7 +6,7 @@ import { CONFIG_ENV } from '../config/options.ts';
 import type { Config } from '../config/schema.ts';
 import { sealStep } from '../bundle/index.ts';
 import { historySteps } from '../history/index.ts';
-import { loadMappings } from '../mapping/load.ts';
+import { DEFAULT_MAPPINGS_DIR, loadMappings } from '../mapping/load.ts';
 import { emitMetrics } from '../metrics/emit.ts';
 import type { BundleRef, ReportModel } from '../model/types.ts';
 import { runScan } from '../run.ts';
@@ -40,6 +41,7 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
   const now = (): Date => new Date();
   const { sources, clusterHint, notes } = await createSources(cfg, { log, now });
   for (const n of notes) log.info(n);
+  const waiversDir = path.join(cfg.mappingsDir ?? DEFAULT_MAPPINGS_DIR, 'waivers');
   const result = await runScan(cfg, {
     now,
     log,
@@ -51,6 +53,8 @@ export async function scanCommand(opts: Record<string, unknown>, extras: ScanExt
     writeLocal,
     deliver: deliverer(log),
     correlate: correlateSources,
+    // Every *.yaml directly in the mappings folder's waivers/ (mappings/waivers/README.md).
+    ...(existsSync(waiversDir) ? { defaultGovernancePaths: [waiversDir] } : {}),
     ...historySteps(log),
     seal: sealStep(log),
     ...(extras.signal ? { signal: extras.signal } : {}),
@@ -99,7 +103,9 @@ export function printSummary(model: ReportModel, cfg: Config, files: string[], b
     );
   }
   lines.push('');
-  lines.push('  framework          total automated  pass  fail waived incompl manual attest not-assessed n/a');
+  lines.push(
+    '  framework          total automated  pass  fail waived incompl manual attest not-assessed n/a',
+  );
   for (const f of model.frameworks) {
     const c = f.summary.counts;
     lines.push(

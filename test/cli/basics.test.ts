@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,47 @@ test('validate --config refuses an unknown framework id, as scan would (exit 2, 
   const ok = await runCli(['validate', '--config', good]);
   t.is(ok.code, 0, ok.stdout + ok.stderr);
   t.regex(ok.stdout, /good\.yaml: ok/);
+});
+
+test("waiver files in the mappings folder's waivers/ are loaded (examples/ is not)", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const mappings = path.join(dir, 'mappings');
+  await cp(fileURLToPath(new URL('../../mappings', import.meta.url)), mappings, { recursive: true });
+  await writeFile(
+    path.join(mappings, 'waivers', 'team.yaml'),
+    [
+      'waivers:',
+      '  - id: W-TEAM-1',
+      '    rule: kube-bench:*',
+      '    reason: accepted while the control plane is rebuilt (ticket OPS-1)',
+      '    owner: platform@example.com',
+      '    expires: 2099-01-01',
+      '',
+    ].join('\n'),
+  );
+  const out = path.join(dir, 'out');
+  const r = await runCli([
+    'scan',
+    '--no-cluster',
+    '--mappings',
+    mappings,
+    '--kube-bench',
+    fileURLToPath(new URL('../fixtures/kube-bench/controls-object.json', import.meta.url)),
+    '--format',
+    'json',
+    '--out',
+    out,
+    '--previous',
+    'none',
+  ]);
+  t.true(r.code === 0 || r.code === 4, r.stderr);
+  const model = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as {
+    governance?: { id?: string; kind?: string }[];
+  };
+  const ids = (model.governance ?? []).map((g) => g.id);
+  t.true(ids.includes('W-TEAM-1'), JSON.stringify(model.governance));
+  t.false(ids.includes('W-EXAMPLE-001'), 'examples/ is never loaded');
 });
 
 test('validate checks the shipped mappings', async (t) => {
