@@ -8,8 +8,10 @@ import { CommanderError } from 'commander';
 import { EXIT, KubeproofError, exitCodeFor } from '../errors.ts';
 import { redactText } from '../util/redact.ts';
 import { buildProgram } from './program.ts';
+import { unknownEnvWarnings } from '../config/env-check.ts';
 
 export async function main(argv: string[]): Promise<number> {
+  for (const w of unknownEnvWarnings(process.env)) process.stderr.write(`kubeproof: warning: ${w}\n`);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
