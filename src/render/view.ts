@@ -437,6 +437,18 @@ export function buildView(model: ReportModel, o: ViewOptions) {
       .filter((c) => c.attestation)
       .map((c) => ({ framework: `${fw.name} ${fw.version}`, control: c.controlId, ...c.attestation! })),
   );
+  // Every waiver and attestation read, whether it applied or not: unused, expiring and expired ones too.
+  const generated = Date.parse(model.generatedAt);
+  const governance = (model.governance ?? []).map((g) => {
+    const days = Math.floor((Date.parse(`${g.expires}T23:59:59Z`) - generated) / 86_400_000);
+    return {
+      ...g,
+      expiresIn:
+        days < 0
+          ? `expired ${-days} day${days === -1 ? '' : 's'} ago`
+          : `in ${days} day${days === 1 ? '' : 's'}`,
+    };
+  });
   const findingStatusTotals = { fail: 0, pass: 0, other: 0 };
   for (const f of model.findings) {
     if (f.status === 'fail') findingStatusTotals.fail++;
@@ -507,6 +519,7 @@ export function buildView(model: ReportModel, o: ViewOptions) {
     unmappedMore: Math.max(0, unmappedAll.length - caps.unmapped),
     waivers,
     attestations,
+    governance,
     toc,
     caps,
   };

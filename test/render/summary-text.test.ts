@@ -129,3 +129,57 @@ test('OSCAL: the result spans the collection; a --since/--until window without a
   const withAudit = { ...windowed, runs: [run('kube-bench'), run('audit-log')] };
   t.deepEqual(await span(withAudit), { start: '2026-11-01T00:00:00Z', end: base.generatedAt });
 });
+
+test('Appendix C lists every waiver and attestation read, unused and expired ones included, with the days left', (t) => {
+  const m: ReportModel = {
+    ...base,
+    generatedAt: '2026-11-20T09:30:00Z',
+    governance: [
+      {
+        kind: 'waiver',
+        id: 'W-ACTIVE',
+        target: 'kube-bench:1.2.1',
+        owner: 'ops',
+        expires: '2027-06-01',
+        file: 'w.yaml',
+        state: 'active',
+        uses: 2,
+      },
+      {
+        kind: 'waiver',
+        id: 'W-UNUSED',
+        target: 'kube-bench:9.9.9',
+        owner: 'ops',
+        expires: '2026-12-01',
+        file: 'w.yaml',
+        state: 'unused',
+        uses: 0,
+      },
+      {
+        kind: 'waiver',
+        id: 'W-OLD',
+        target: 'pci-dss-4.0.1/2.2.1',
+        owner: 'sec',
+        expires: '2026-11-01',
+        file: 'w.yaml',
+        state: 'expired',
+        uses: 0,
+      },
+      {
+        kind: 'attestation',
+        id: 'iso27001-2022/A.5.1@2026-09-12',
+        target: 'iso27001-2022/A.5.1',
+        owner: 'Jane Doe (CISO)',
+        expires: '2027-09-12',
+        file: 'a.yaml',
+        state: 'active',
+        uses: 1,
+      },
+    ],
+  };
+  const s = text(m);
+  t.regex(s, /Every waiver and attestation read, with its state/);
+  t.regex(s, /waiver W-UNUSED kube-bench:9\.9\.9 ops 2026-12-01 \(in 11 days\) unused 0 w\.yaml/);
+  t.regex(s, /waiver W-OLD pci-dss-4\.0\.1\/2\.2\.1 sec 2026-11-01 \(expired 19 days ago\) expired 0/);
+  t.regex(s, /attestation iso27001-2022\/A\.5\.1@2026-09-12 .* Jane Doe \(CISO\)/);
+});
