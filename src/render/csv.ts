@@ -27,12 +27,31 @@ export function renderControlsCsv(model: ReportModel): Artifact {
       c.coverage,
       c.findingIds.length,
       c.explanation,
+      (c.waivers ?? [])
+        .map((w) => `${w.id} (${w.origin}; owner ${w.owner}; expires ${w.expires})`)
+        .join('; '),
+      c.attestation
+        ? `${c.attestation.by}: ${c.attestation.evidence} (${c.attestation.date}, expires ${c.attestation.expires})`
+        : '',
     ]),
   );
   return {
     filename: 'controls.csv',
     mediaType: 'text/csv; charset=utf-8',
-    body: csvTable(['framework', 'control', 'title', 'status', 'coverage', 'findings', 'explanation'], rows),
+    body: csvTable(
+      [
+        'framework',
+        'control',
+        'title',
+        'status',
+        'coverage',
+        'findings',
+        'explanation',
+        'waivers',
+        'attestation',
+      ],
+      rows,
+    ),
   };
 }
 

@@ -98,8 +98,21 @@ test('findings.csv: header, one row per finding, CRLF, the nasty message guarded
   t.true(body.includes(`"'=HYPERLINK(""http://evil"") <script>alert(1)</script> ""quoted"", commas"`));
   t.true(body.includes(',支付,'));
   const controls = text(byName.get('controls.csv'));
-  t.true(controls.startsWith('framework,control,title,status,coverage,findings,explanation\r\n'));
+  t.true(
+    controls.startsWith(
+      'framework,control,title,status,coverage,findings,explanation,waivers,attestation\r\n',
+    ),
+  );
   t.regex(controls, /\r\npci-dss-4\.0\.1,1\.3\.1,[^\r]*,waived,partial,/);
+  // a waived control names its waivers, an attested one its attestation, in their own columns
+  const waived = model.frameworks.flatMap((f) => f.controls).find((c) => c.waivers?.length)!;
+  t.true(
+    controls.includes(
+      `${waived.waivers![0]!.id} (${waived.waivers![0]!.origin}; owner ${waived.waivers![0]!.owner}`,
+    ),
+  );
+  const attested = model.frameworks.flatMap((f) => f.controls).find((c) => c.attestation)!;
+  t.true(controls.includes(`${attested.attestation!.by}: ${attested.attestation!.evidence}`));
 });
 
 test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, controls and fingerprints', (t) => {
