@@ -38,6 +38,7 @@ test('every file a kustomization or component names exists', (t) => {
     'base',
     'components/reports-pvc',
     'components/audit-log',
+    'components/signing-key',
     'examples/eks',
     'examples/gke',
     'examples/aks',
@@ -162,6 +163,23 @@ test('components patch the CronJob where they mean to (reports on a PVC, audit l
   t.true(m['readOnly']);
   t.true(apod.containers[0].args.includes(`--audit-log=${m['mountPath']}`));
   t.deepEqual(apod.nodeSelector, { 'node-role.kubernetes.io/control-plane': '' });
+});
+
+test('signing-key component: the key Secret is mounted read-only and named by KUBEPROOF_SIGNING_KEY_FILE, never in the ConfigMap', (t) => {
+  const out = applyKustomizePatches(
+    path.join(DEPLOY, 'components', 'signing-key', 'kustomization.yaml'),
+    base,
+  );
+  const pod = byKind(out, 'CronJob')['spec'].jobTemplate.spec.template.spec;
+  const vol = (pod.volumes as Obj[]).find((v) => v['name'] === 'signing-key')!;
+  t.is(vol['secret'].secretName, 'kubeproof-signing-key');
+  t.is(vol['secret'].defaultMode, 0o400);
+  const c = pod.containers[0];
+  const mount = (c.volumeMounts as Obj[]).find((m) => m['name'] === 'signing-key')!;
+  t.true(mount['readOnly']);
+  const env = (c.env as Obj[]).find((e) => e['name'] === 'KUBEPROOF_SIGNING_KEY_FILE')!;
+  t.true(String(env['value']).startsWith(`${mount['mountPath']}/`));
+  t.notRegex(JSON.stringify(byKind(out, 'ConfigMap')), /signing-key\.pem|PRIVATE KEY/);
 });
 
 test('EKS, GKE and AKS examples: identity annotations, managed control plane, valid config', (t) => {
