@@ -152,6 +152,27 @@ test('options: PVC, audit-log mount, identity annotations, pod labels, no Networ
   t.false(docs.some((d) => d.kind === 'NetworkPolicy'));
 });
 
+test('signing: off by default; with a Secret name, the key is mounted read-only and KUBEPROOF_SIGNING_KEY_FILE points at it', (t) => {
+  const envOf = (docs: Doc[]): Obj[] =>
+    one(docs, 'CronJob')['spec'].jobTemplate.spec.template.spec.containers[0].env;
+  t.false(envOf(render()).some((e) => e['name'] === 'KUBEPROOF_SIGNING_KEY_FILE'));
+  const docs = render({ signing: { secretName: 'kp-signing' } });
+  const pod = one(docs, 'CronJob')['spec'].jobTemplate.spec.template.spec;
+  const vol = (pod.volumes as Obj[]).find((v) => v['name'] === 'signing-key')!;
+  t.deepEqual(vol['secret'], { secretName: 'kp-signing', defaultMode: 256 });
+  const mount = (pod.containers[0].volumeMounts as Obj[]).find((m) => m['name'] === 'signing-key')!;
+  t.true(mount['readOnly']);
+  const env = envOf(docs).find((e) => e['name'] === 'KUBEPROOF_SIGNING_KEY_FILE')!;
+  t.true(String(env['value']).startsWith(`${mount['mountPath']}/`));
+  // the SMTP password can live in its own Secret key, apart from the URL
+  const pw = envOf(docs).find((e) => e['name'] === 'KUBEPROOF_SMTP_PASSWORD')!;
+  t.deepEqual(pw['valueFrom'], { secretKeyRef: { name: 'kubeproof-smtp', key: 'password', optional: true } });
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  t.true(validate(mergeValues(defaults, { signing: { secretName: 'kp-signing' } })));
+  t.false(validate(mergeValues(defaults, { signing: { secretName: 'Not A Name' } })));
+});
+
 test('the evaluator refuses template constructs outside its subset', (t) => {
   const ctx = {
     Values: {},
