@@ -13,6 +13,7 @@
  * - 401/403 become KubeAccessError naming the missing permission and the manifest granting it;
  * - error messages never contain response bodies, headers or credentials.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -29,6 +30,7 @@ import { scrubSecret } from './secrets.ts';
 import type {
   ClusterIdentity,
   ClusterReader,
+  ListDigest,
   KubeObject,
   ListOptions,
   ResourceRef,
@@ -49,6 +51,8 @@ interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes as received (hashed for a list's input record). */
+  bytes: Buffer;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -136,6 +140,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Read-only API client implementing ClusterReader over a loaded KubeConfig. */
 export class KubeClient implements ClusterReader {
   readonly notes: string[] = [];
+  readonly listDigests = new Map<string, ListDigest>();
   private readonly kc: KubeConfig;
   private readonly server: string;
   private readonly ident: ClusterIdentity;
@@ -245,13 +250,15 @@ export class KubeClient implements ClusterReader {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
+          res.on('end', () => {
+            const bytes = Buffer.concat(chunks);
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
+              body: bytes.toString('utf8'),
+              bytes,
+            });
+          });
           res.on('error', reject);
         },
       );
@@ -446,6 +453,9 @@ export class KubeClient implements ClusterReader {
       let cont: string | undefined;
       let pages = 0;
       let expired = false;
+      // The page bodies as received, hashed in order: the list's input record (a restart starts afresh).
+      const digest = createHash('sha256');
+      let bytes = 0;
       do {
         const q = new URLSearchParams({ limit: String(pageSize) });
         if (cont) q.set('continue', cont);
@@ -457,6 +467,8 @@ export class KubeClient implements ClusterReader {
           break;
         }
         if (res.status < 200 || res.status > 299) throw this.httpError(res, intent);
+        digest.update(res.bytes);
+        bytes += res.bytes.length;
         const body = this.parseJson(res, intent);
         pages++;
         const where = `${base} page ${pages}`;
@@ -490,7 +502,10 @@ export class KubeClient implements ClusterReader {
         const meta = isRecord(body['metadata']) ? body['metadata'] : {};
         cont = typeof meta['continue'] === 'string' && meta['continue'] !== '' ? meta['continue'] : undefined;
       } while (cont);
-      if (!expired) return items;
+      if (!expired) {
+        this.listDigests.set(base, { sha256: digest.digest('hex'), bytes, pages, items: items.length });
+        return items;
+      }
       if (restarts >= this.maxListRestarts) {
         throw new KubeApiError(
           'kube-api',

@@ -88,4 +88,18 @@ export interface ClusterReader {
   identity(): ClusterIdentity;
   /** Things a report reader should know (list restarted after an expired continue token, skipped documents). */
   readonly notes: readonly string[];
+  /**
+   * For a live API: each list read, by its API path, with the SHA-256 and size of its page bodies as received
+   * (in page order, the last complete read when a list was restarted) and the number of items. Snapshots
+   * record their files instead.
+   */
+  readonly listDigests?: ReadonlyMap<string, ListDigest>;
+}
+
+/** What was received for one list: see ClusterReader.listDigests. */
+export interface ListDigest {
+  sha256: string;
+  bytes: number;
+  pages: number;
+  items: number;
 }

@@ -85,7 +85,9 @@ export async function createSources(
     }) => reader.listAll(d, { pageSize: cfg.cluster.pageSize });
     const cluster = [erase(rbacSource(list)), erase(workloadsSource(list))];
     sources.push(
-      ...(reader instanceof SnapshotReader ? cluster.map((c) => fromSnapshot(c, reader)) : cluster),
+      ...(reader instanceof SnapshotReader
+        ? cluster.map((c) => fromSnapshot(c, reader))
+        : cluster.map((c) => withListDigests(c, reader))),
     );
     // The Kubescape operator's latest configuration scans, when installed; result files given with
     // --kubescape (or the Kubescape Job) take precedence: one kubescape source per run.
@@ -124,6 +126,28 @@ function failedSource(id: SourceId, title: string, err: InputError): Source<unkn
     title,
     read: () => Promise.reject(err),
     normalize: () => ({ findings: [], evidence: [], inputs: [], notes: [] }),
+  };
+}
+
+/**
+ * A cluster source reading the live API: each list it read is recorded with the SHA-256 and size of the
+ * page bodies as received (ClusterReader.listDigests), so live inputs carry a hash as files do.
+ */
+function withListDigests(source: Source<unknown>, reader: ClusterReader): Source<unknown> {
+  return {
+    ...source,
+    normalize(raw, ctx) {
+      const out = source.normalize(raw, ctx);
+      const digests = reader.listDigests;
+      if (!digests || digests.size === 0) return out;
+      return {
+        ...out,
+        inputs: out.inputs.map((i) => {
+          const d = i.format === 'kubernetes-list' ? digests.get(i.path) : undefined;
+          return d ? { ...i, sha256: d.sha256, bytes: d.bytes } : i;
+        }),
+      };
+    },
   };
 }
 

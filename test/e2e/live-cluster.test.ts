@@ -79,6 +79,21 @@ test('live scan through a kubeconfig: cluster named by the context, rbac and wor
     );
   }
   t.true(model.evidence.some((x) => x.kind === 'derived' && x.source === 'rbac'));
+  // every list read from the API is an input with the SHA-256 and size of its page bodies as received
+  for (const run of model.runs.filter((x) => x.source === 'rbac' || x.source === 'workloads')) {
+    const lists = run.inputs.filter((i) => i.format === 'kubernetes-list');
+    t.true(lists.length > 0, run.source);
+    for (const i of lists) {
+      t.regex(i.sha256 ?? '', /^[0-9a-f]{64}$/, `${run.source} ${i.path}`);
+      t.true((i.bytes ?? 0) > 0, `${run.source} ${i.path}`);
+    }
+  }
+  const pods = model.runs
+    .find((x) => x.source === 'workloads')!
+    .inputs.find((i) => i.path === '/api/v1/pods')!;
+  const podPages = srv.requests.filter((q) => q.path === '/api/v1/pods').length;
+  t.true(podPages >= 1);
+  t.true(pods.bytes! > 1000, 'the 120 pods were hashed as read');
 });
 
 test('403 on clusterroles: rbac failed with the missing permission, its controls not-assessed, report written, exit 3', async (t) => {

@@ -60,6 +60,12 @@ test('lists 1,234 pods over TLS with a bearer token in pages of 500', async (t) 
   t.truthy(lists[1]!.query['continue']);
   t.true(lists.every((r) => r.hadAuth && r.status === 200));
   t.deepEqual(srv.writes, [], 'never writes');
+  // the list's input record: its pages as received, hashed in order
+  const d = client.listDigests.get('/api/v1/pods')!;
+  t.is(d.pages, 3);
+  t.is(d.items, 1234);
+  t.regex(d.sha256, /^[0-9a-f]{64}$/);
+  t.true(d.bytes > 1234 * 100);
 });
 
 test('namespaced list and selectors reach the server', async (t) => {
@@ -132,6 +138,9 @@ test('410 Gone (compacted continue token) restarts the list from scratch and rec
   );
   t.is(client.notes.length, 1);
   t.regex(client.notes[0]!, /continue token expired \(410 Gone\) after 1 page\(s\); the list was restarted/);
+  // the digest is that of the complete read after the restart: its 3 pages, not the abandoned one
+  t.is(client.listDigests.get('/api/v1/pods')?.pages, 3);
+  t.is(client.listDigests.get('/api/v1/pods')?.items, 1234);
 });
 
 test('410 on every continued page gives up after maxListRestarts', async (t) => {
