@@ -35,7 +35,9 @@ test.after.always(async () => {
 test('each framework states how many of its controls automated evidence reached (a count, not a score)', (t) => {
   for (const fw of model.frameworks) {
     t.true(
-      html.includes(`${fw.summary.total} controls, ${fw.summary.automated} of them reached by automated evidence`),
+      html.includes(
+        `${fw.summary.total} controls, ${fw.summary.automated} of them reached by automated evidence`,
+      ),
       fw.id,
     );
   }
