@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ReportModel } from '../src/model/types.ts';
 import { runCli } from './support/cli.ts';
+import { golden } from './support/golden.ts';
 
 let model: ReportModel;
 let stdout = '';
@@ -103,4 +104,37 @@ test('demo: no failing check says it found what was expected (the messages read 
   t.true(fails.length > 0);
   for (const f of fails)
     t.notRegex(f.message, /found as expected/, `${f.ruleId} on ${f.resource?.node ?? '?'}`);
+});
+
+test('golden: the demo report, assembled — every control status per framework and the finding counts per source', async (t) => {
+  // The whole pipeline at once (sources, mappings, assessment): a change in any of them that moves a
+  // control's status or a source's findings shows here as a reviewed diff (UPDATE_GOLDEN=1).
+  const summary = {
+    findings: Object.fromEntries(
+      model.runs.map((r) => [
+        r.source,
+        Object.fromEntries(
+          (['pass', 'fail', 'manual', 'info', 'error', 'skipped', 'waived'] as const).map((s) => [
+            s,
+            model.findings.filter((f) => f.source === r.source && f.status === s).length,
+          ]),
+        ),
+      ]),
+    ),
+    frameworks: Object.fromEntries(
+      model.frameworks.map((fw) => [
+        fw.id,
+        {
+          counts: fw.summary.counts,
+          automated: fw.summary.automated,
+          controls: Object.fromEntries(
+            fw.controls
+              .filter((c) => c.status !== 'not-assessed' && c.status !== 'manual')
+              .map((c) => [c.controlId, `${c.status} (${c.coverage}, ${c.findingIds.length} findings)`]),
+          ),
+        },
+      ]),
+    ),
+  };
+  await golden(t, 'demo/report-summary.json', summary);
 });
