@@ -1,9 +1,11 @@
-import type { Artifact, Finding, ReportModel, Severity } from '../model/types.ts';
+import type { Artifact, Finding, ReportModel, Severity, WaiverRef } from '../model/types.ts';
 import type { Renderer } from './types.ts';
 
 /**
  * SARIF 2.1.0: one run per source that produced findings (or that ran), rules from the findings' rule ids,
- * results for `fail` (level error/warning by severity) and `manual` (level note, kind review). A check that
+ * results for `fail` (level error/warning by severity) and `manual` (level note, kind review); a failure every
+ * control of which is covered by kubeproof waivers, and a scanner's own exception (`waived`), carry
+ * `suppressions` (external, accepted, with the waiver or exception). A check that
  * could not run (`error`) is not a result but a tool execution notification of the run's invocation, tied to
  * its rule (associatedRule), so it is never read as a pass. Findings have no source file, so locations are
  * logical locations naming the Kubernetes resource.
@@ -45,15 +47,38 @@ function resourceName(f: Finding): string {
 
 export function renderSarif(model: ReportModel): Artifact {
   const controlsOf = new Map<string, Set<string>>();
+  // A failing finding is suppressed (SARIF `suppressions`, accepted) only when every control it counts in
+  // is waived: then kubeproof waivers cover it wherever it matters, and they are named.
+  const waiversOf = new Map<string, Map<string, WaiverRef>>();
+  const unwaived = new Set<string>();
   for (const fw of model.frameworks) {
     for (const c of fw.controls) {
       for (const id of c.findingIds) {
         const set = controlsOf.get(id) ?? new Set<string>();
         set.add(`${fw.id}/${c.controlId}`);
         controlsOf.set(id, set);
+        if (c.status === 'waived' && c.waivers?.length) {
+          const m = waiversOf.get(id) ?? new Map<string, WaiverRef>();
+          for (const w of c.waivers) m.set(w.id, w);
+          waiversOf.set(id, m);
+        } else unwaived.add(id);
       }
     }
   }
+  const suppressions = (f: Finding): Record<string, unknown>[] | undefined => {
+    if (f.status === 'waived') {
+      // the scanner's own exception (a Kubescape exception): reported as the scanner gave it
+      return [{ kind: 'external', status: 'accepted', justification: `${f.source} exception: ${f.message}` }];
+    }
+    const ws = waiversOf.get(f.id);
+    if (f.status !== 'fail' || !ws || unwaived.has(f.id)) return undefined;
+    return [...ws.values()].map((w) => ({
+      kind: 'external',
+      status: 'accepted',
+      justification: `kubeproof waiver ${w.id}: ${w.reason} (owner ${w.owner}${w.approver ? `, approved by ${w.approver}` : ''}, expires ${w.expires})`,
+      properties: { waiverId: w.id, origin: w.origin },
+    }));
+  };
   const runs = model.runs.map((run) => {
     const findings = model.findings.filter((f) => f.source === run.source);
     const rules: Record<string, unknown>[] = [];
@@ -117,12 +142,13 @@ export function renderSarif(model: ReportModel): Artifact {
       ...notRun,
     ];
     const results = findings
-      .filter((f) => f.status === 'fail' || f.status === 'manual')
+      .filter((f) => f.status === 'fail' || f.status === 'manual' || f.status === 'waived')
       .map((f) => ({
         ruleId: ruleKey(f),
         ruleIndex: ruleIndex.get(ruleKey(f)) ?? 0,
-        kind: f.status === 'fail' ? 'fail' : 'review',
-        level: f.status === 'fail' ? LEVEL[f.severity] : 'none',
+        kind: f.status === 'manual' ? 'review' : 'fail',
+        level: f.status === 'manual' ? 'none' : LEVEL[f.severity],
+        ...(suppressions(f) ? { suppressions: suppressions(f) } : {}),
         message: { text: f.message },
         locations: [
           {

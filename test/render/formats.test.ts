@@ -131,7 +131,8 @@ test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, cont
   t.true(rule.properties.controls.includes('nist-800-53-r5/CM-7'));
   const fails = model.findings.filter((f) => f.source === 'kubescape' && f.status === 'fail');
   const manual = model.findings.filter((f) => f.source === 'kubescape' && f.status === 'manual');
-  t.is(ks.results.length, fails.length + manual.length);
+  const waived = model.findings.filter((f) => f.source === 'kubescape' && f.status === 'waived');
+  t.is(ks.results.length, fails.length + manual.length + waived.length);
   for (const r of ks.results) {
     t.is(ks.tool.driver.rules[r.ruleIndex].id, r.ruleId);
     t.truthy(r.partialFingerprints['kubeproof/findingId']);
@@ -168,6 +169,52 @@ test('report.sarif validates (SARIF 2.1.0 subset schema) and carries rules, cont
     }
   }
   t.deepEqual(noted.sort(), errors.map((f) => f.id).sort());
+});
+
+test('report.sarif: waived failures and scanner exceptions are suppressed results (accepted), naming the waiver', async (t) => {
+  // A copy of the model where one failing finding counts only in waived controls, and one scanner exception.
+  const m = structuredClone(model);
+  const controls = m.frameworks.flatMap((f) => f.controls);
+  const waivedControl = controls.find((c) => c.status === 'waived' && c.waivers?.length)!;
+  const f = m.findings.find((x) => x.status === 'fail')!;
+  for (const c of controls.filter((x) => x.findingIds.includes(f.id))) {
+    c.status = 'waived';
+    c.waivers = waivedControl.waivers!;
+  }
+  const excepted = m.findings.find((x) => x.status === 'fail' && x.id !== f.id && x.source === 'kubescape')!;
+  excepted.status = 'waived';
+  const still = m.findings.find(
+    (x) => x.status === 'fail' && controls.some((c) => c.findingIds.includes(x.id) && c.status === 'fail'),
+  )!;
+  const [sarif] = await renderAll(m, ['sarif'], { now });
+  type Result = {
+    partialFingerprints: Record<string, string>;
+    suppressions?: {
+      kind: string;
+      status: string;
+      justification: string;
+      properties?: { waiverId: string };
+    }[];
+  };
+  const doc = JSON.parse(text(sarif)) as { runs: { results: Result[] }[] };
+  const validate = ajv().compile(sarifSubsetSchema);
+  t.true(validate(doc), JSON.stringify(validate.errors?.slice(0, 3)));
+  const byId = new Map(
+    doc.runs.flatMap((r) => r.results.map((x) => [x.partialFingerprints['kubeproof/findingId']!, x])),
+  );
+  const w = waivedControl.waivers![0]!;
+  const sup = byId.get(f.id)!.suppressions!;
+  t.deepEqual(
+    sup.map((x) => [x.kind, x.status, x.properties?.waiverId]),
+    [['external', 'accepted', w.id]],
+  );
+  t.true(sup[0]!.justification.startsWith(`kubeproof waiver ${w.id}: ${w.reason} (owner ${w.owner}`));
+  t.regex(byId.get(excepted.id)!.suppressions![0]!.justification, /^kubescape exception: /);
+  t.is(
+    byId.get(still.id)!.suppressions,
+    undefined,
+    'a failure that still counts somewhere is not suppressed',
+  );
 });
 
 test('report.sarif validates against the official OASIS schema when KUBEPROOF_SARIF_SCHEMA is set', (t) => {

@@ -95,6 +95,21 @@ export const sarifSubsetSchema = {
                   },
                 },
                 partialFingerprints: { type: 'object', additionalProperties: { type: 'string' } },
+                // SARIF 2.1.0 §3.35: suppression objects
+                suppressions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['kind'],
+                    properties: {
+                      kind: { enum: ['inSource', 'external'] },
+                      status: { enum: ['accepted', 'underReview', 'rejected'] },
+                      justification: { type: 'string' },
+                      properties: { type: 'object' },
+                    },
+                    additionalProperties: false,
+                  },
+                },
                 properties: { type: 'object' },
               },
             },
