@@ -1,6 +1,7 @@
 import { sha256Hex } from '../util/hash.ts';
 import type { Artifact, Finding, FindingStatus, ReportModel, Severity } from '../model/types.ts';
 import type { Renderer } from './types.ts';
+import { fullyWaivedFindings, waiverText } from './waived.ts';
 
 /**
  * MITRE Heimdall Data Format (InSpec exec-json shape), for Heimdall and the SAF CLI: one profile per
@@ -47,6 +48,7 @@ export function renderHdf(model: ReportModel): Artifact {
     }
   }
   const evidenceById = new Map(model.evidence.map((e) => [e.id, e]));
+  const waived = fullyWaivedFindings(model);
   const profiles = model.runs.map((run) => {
     const rules = new Map<string, Finding[]>();
     for (const f of model.findings) {
@@ -68,8 +70,24 @@ export function renderHdf(model: ReportModel): Artifact {
         }
       }
       if (first.ruleVariant) tags['benchmark'] = first.ruleVariant;
+      // HDF's waiver_data: when every failure of this rule counts only in waived controls (fullyWaivedFindings)
+      const failing = fs.filter((f) => f.status === 'fail');
+      const waivers = failing.flatMap((f) => waived.get(f.id) ?? []);
+      const covered = failing.length > 0 && failing.every((f) => waived.has(f.id));
+      const byId = new Map(waivers.map((w) => [w.id, w]));
       return {
         id: key,
+        ...(covered
+          ? {
+              waiver_data: {
+                run: true,
+                skipped_due_to_waiver: false,
+                justification: [...byId.values()].map((w) => `kubeproof waiver ${waiverText(w)}`).join('; '),
+                expiration_date: [...byId.values()].map((w) => w.expires).sort()[0],
+                message: `${failing.length} failing result(s) accepted by kubeproof waiver(s) ${[...byId.keys()].join(', ')}`,
+              },
+            }
+          : {}),
         title: first.title,
         desc: first.remediation ? `${first.title}. Remediation: ${first.remediation}` : first.title,
         descriptions: first.remediation ? [{ label: 'fix', data: first.remediation }] : [],

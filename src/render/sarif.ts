@@ -1,4 +1,5 @@
-import type { Artifact, Finding, ReportModel, Severity, WaiverRef } from '../model/types.ts';
+import type { Artifact, Finding, ReportModel, Severity } from '../model/types.ts';
+import { fullyWaivedFindings, waiverText } from './waived.ts';
 import type { Renderer } from './types.ts';
 
 /**
@@ -47,35 +48,27 @@ function resourceName(f: Finding): string {
 
 export function renderSarif(model: ReportModel): Artifact {
   const controlsOf = new Map<string, Set<string>>();
-  // A failing finding is suppressed (SARIF `suppressions`, accepted) only when every control it counts in
-  // is waived: then kubeproof waivers cover it wherever it matters, and they are named.
-  const waiversOf = new Map<string, Map<string, WaiverRef>>();
-  const unwaived = new Set<string>();
   for (const fw of model.frameworks) {
     for (const c of fw.controls) {
       for (const id of c.findingIds) {
         const set = controlsOf.get(id) ?? new Set<string>();
         set.add(`${fw.id}/${c.controlId}`);
         controlsOf.set(id, set);
-        if (c.status === 'waived' && c.waivers?.length) {
-          const m = waiversOf.get(id) ?? new Map<string, WaiverRef>();
-          for (const w of c.waivers) m.set(w.id, w);
-          waiversOf.set(id, m);
-        } else unwaived.add(id);
       }
     }
   }
+  // A failing finding is suppressed (SARIF `suppressions`, accepted) only when every control it counts in
+  // is waived (fullyWaivedFindings); the waivers are named.
+  const waiversOf = fullyWaivedFindings(model);
   const suppressions = (f: Finding): Record<string, unknown>[] | undefined => {
     if (f.status === 'waived') {
       // the scanner's own exception (a Kubescape exception): reported as the scanner gave it
       return [{ kind: 'external', status: 'accepted', justification: `${f.source} exception: ${f.message}` }];
     }
-    const ws = waiversOf.get(f.id);
-    if (f.status !== 'fail' || !ws || unwaived.has(f.id)) return undefined;
-    return [...ws.values()].map((w) => ({
+    return waiversOf.get(f.id)?.map((w) => ({
       kind: 'external',
       status: 'accepted',
-      justification: `kubeproof waiver ${w.id}: ${w.reason} (owner ${w.owner}${w.approver ? `, approved by ${w.approver}` : ''}, expires ${w.expires})`,
+      justification: `kubeproof waiver ${waiverText(w)}`,
       properties: { waiverId: w.id, origin: w.origin },
     }));
   };

@@ -372,3 +372,40 @@ test('report.hdf.json has the InSpec exec-json shape Heimdall reads, with NIST t
   const audit = doc.profiles.find((p: { name: string }) => p.name === 'kubeproof-audit-log');
   t.is(audit.status, 'failed');
 });
+
+test('report.hdf.json: a rule whose every failure is waived carries waiver_data naming the kubeproof waivers', async (t) => {
+  const m = structuredClone(model);
+  const controls = m.frameworks.flatMap((f) => f.controls);
+  const waivedControl = controls.find((c) => c.status === 'waived' && c.waivers?.length)!;
+  // every failing finding of one rule counts only in waived controls
+  const f = m.findings.find((x) => x.status === 'fail')!;
+  const sameRule = m.findings.filter(
+    (x) =>
+      x.source === f.source &&
+      x.ruleId === f.ruleId &&
+      x.ruleVariant === f.ruleVariant &&
+      x.status === 'fail',
+  );
+  for (const x of sameRule) {
+    for (const c of controls.filter((cc) => cc.findingIds.includes(x.id))) {
+      c.status = 'waived';
+      c.waivers = waivedControl.waivers!;
+    }
+  }
+  const [hdf] = await renderAll(m, ['hdf'], { now });
+  const doc = JSON.parse(text(hdf)) as {
+    profiles: { controls: { id: string; waiver_data?: Record<string, unknown> }[] }[];
+  };
+  const validate = ajv().compile(hdfSchema);
+  t.true(validate(doc), JSON.stringify(validate.errors?.slice(0, 3)));
+  const key = f.ruleVariant ? `${f.ruleVariant}/${f.ruleId}` : f.ruleId;
+  const all = doc.profiles.flatMap((p) => p.controls);
+  const ctl = all.find((c) => c.id === key)!;
+  const w = waivedControl.waivers![0]!;
+  t.is(ctl.waiver_data?.['run'], true);
+  t.is(ctl.waiver_data?.['skipped_due_to_waiver'], false);
+  t.regex(String(ctl.waiver_data?.['justification']), new RegExp(`kubeproof waiver ${w.id}: `));
+  t.is(ctl.waiver_data?.['expiration_date'], w.expires);
+  // rules with a failure that still counts are not waived
+  t.true(all.some((c) => c.id !== key && c.waiver_data === undefined));
+});
