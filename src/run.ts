@@ -1,5 +1,6 @@
+import { unknownFrameworksError } from './config/frameworks.ts';
 import type { Config } from './config/schema.ts';
-import { ConfigError, InputError, KubeproofError, SourceError } from './errors.ts';
+import { InputError, KubeproofError, SourceError } from './errors.ts';
 import { assess } from './mapping/assess.ts';
 import type { MappingBundle } from './mapping/types.ts';
 import type {
@@ -125,14 +126,10 @@ export async function runScan(cfg: Config, deps: RunDeps): Promise<RunResult> {
   };
 
   // A usage error: checked before anything is collected (exit 2, not an internal error after the scan).
-  const frameworks = cfg.frameworks ?? deps.mappings.frameworks.map((f) => f.id);
-  const unknown = frameworks.filter((f) => !deps.mappings.frameworks.some((d) => d.id === f));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}`,
-      `known: ${deps.mappings.frameworks.map((f) => f.id).join(', ')} (or pci, soc2, iso27001, nist)`,
-    );
-  }
+  const known = deps.mappings.frameworks.map((f) => f.id);
+  const frameworks = cfg.frameworks ?? known;
+  const unknownFrameworks = unknownFrameworksError(frameworks, known);
+  if (unknownFrameworks) throw unknownFrameworks;
 
   const runs: RunRecord[] = [];
   const findings: Finding[] = [];

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/load.ts';
+import { unknownFrameworksError } from '../config/frameworks.ts';
 import { CONFIG_ENV } from '../config/options.ts';
 import { KubeproofError } from '../errors.ts';
 import { DEFAULT_MAPPINGS_DIR, readMappings } from '../mapping/load.ts';
@@ -26,13 +27,12 @@ export async function validateCommand(opts: Record<string, unknown>): Promise<nu
   for (const e of errors) process.stdout.write(`error: ${e}\n`);
   if (cfgFile && code === 0) {
     // Framework ids are checked against the mapping data, as scan does before it collects anything.
-    const known = bundle.frameworks.map((f) => f.id);
-    const unknown = (frameworks ?? []).filter((f) => !known.includes(f));
-    if (unknown.length > 0) {
-      process.stdout.write(
-        `config ${cfgFile}: frameworks: unknown framework ${unknown.map((u) => `"${u}"`).join(', ')}\n` +
-          `  hint: known: ${known.join(', ')} (or pci, soc2, iso27001, nist)\n`,
-      );
+    const err = unknownFrameworksError(
+      frameworks ?? [],
+      bundle.frameworks.map((f) => f.id),
+    );
+    if (err) {
+      process.stdout.write(`config ${cfgFile}: ${err.message}\n  hint: ${err.hint}\n`);
       code = 2;
     } else process.stdout.write(`config ${cfgFile}: ok\n`);
   }

@@ -3,6 +3,7 @@
  * Counts per status, never a "compliant" verdict or percentage: most controls of every framework are
  * beyond what a cluster scan can evidence, and the summary says how many are not-assessed and manual.
  */
+import { periodFacts } from '../report/period.ts';
 import { z } from 'zod';
 import type { ControlStatus, Finding, ReportModel, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
@@ -230,17 +231,11 @@ export function buildEmailView(model: ReportModel, opts: SummaryOptions = {}): E
   const maxFailing = opts.maxFailing ?? 10;
   const { from, to } = model.scope.period;
   // The window bounds audit-log events only; without audit logs read, the evidence is point in time.
-  const auditRun = model.runs.find(
-    (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
-  );
-  const auditRead = auditRun !== undefined;
+  const { auditRead, auditSpan, otherSources } = periodFacts(model);
   // Without a window, the audit events read still span a period of their own (as on the report's cover).
-  const first = auditRun?.stats?.['firstTimestamp'];
-  const last = auditRun?.stats?.['lastTimestamp'];
-  const span =
-    typeof first === 'string' && typeof last === 'string'
-      ? `audit events ${first} to ${last} (no window set)${model.runs.some((r) => r.source !== 'audit-log') ? '; other sources point in time' : ''}`
-      : undefined;
+  const span = auditSpan
+    ? `audit events ${auditSpan.first} to ${auditSpan.last} (no window set)${otherSources ? '; other sources point in time' : ''}`
+    : undefined;
   const window = `${from ?? '(start not recorded)'} to ${to ?? '(end not recorded)'}`;
   const period = !(from || to)
     ? (span ?? 'point in time')

@@ -60,17 +60,27 @@ export function renderSarif(model: ReportModel): Artifact {
   // A failing finding is suppressed (SARIF `suppressions`, accepted) only when every control it counts in
   // is waived (fullyWaivedFindings); the waivers are named.
   const waiversOf = fullyWaivedFindings(model);
-  const suppressions = (f: Finding): Record<string, unknown>[] | undefined => {
+  /** The result's `suppressions` member, when it is waived as a whole or excepted by the scanner. */
+  const suppressionsOf = (f: Finding): { suppressions?: Record<string, unknown>[] } => {
     if (f.status === 'waived') {
       // the scanner's own exception (a Kubescape exception): reported as the scanner gave it
-      return [{ kind: 'external', status: 'accepted', justification: `${f.source} exception: ${f.message}` }];
+      return {
+        suppressions: [
+          { kind: 'external', status: 'accepted', justification: `${f.source} exception: ${f.message}` },
+        ],
+      };
     }
-    return waiversOf.get(f.id)?.map((w) => ({
-      kind: 'external',
-      status: 'accepted',
-      justification: `kubeproof waiver ${waiverText(w)}`,
-      properties: { waiverId: w.id, origin: w.origin },
-    }));
+    const ws = waiversOf.get(f.id);
+    return ws
+      ? {
+          suppressions: ws.map((w) => ({
+            kind: 'external',
+            status: 'accepted',
+            justification: `kubeproof waiver ${waiverText(w)}`,
+            properties: { waiverId: w.id, origin: w.origin },
+          })),
+        }
+      : {};
   };
   const runs = model.runs.map((run) => {
     const findings = model.findings.filter((f) => f.source === run.source);
@@ -141,7 +151,7 @@ export function renderSarif(model: ReportModel): Artifact {
         ruleIndex: ruleIndex.get(ruleKey(f)) ?? 0,
         kind: f.status === 'manual' ? 'review' : 'fail',
         level: f.status === 'manual' ? 'none' : LEVEL[f.severity],
-        ...(suppressions(f) ? { suppressions: suppressions(f) } : {}),
+        ...suppressionsOf(f),
         message: { text: f.message },
         locations: [
           {

@@ -2,6 +2,7 @@
  * The view model of the HTML and PDF reports: plain objects (handlebars refuses class getters), every
  * string still raw (handlebars escapes it), every number and SVG coordinate precomputed. Pure.
  */
+import { periodFacts } from '../report/period.ts';
 import type {
   ControlResult,
   ControlStatus,
@@ -581,21 +582,14 @@ function periodText(model: ReportModel): string {
         : to
           ? `up to ${fmtDate(to)}`
           : undefined;
-  const auditRun = model.runs.find(
-    (r) => r.source === 'audit-log' && (r.status === 'ok' || r.status === 'partial'),
-  );
-  const auditRead = auditRun !== undefined;
+  const { auditRead, auditSpan, otherSources } = periodFacts(model);
   if (!window) {
     // No window set: the audit events read still have a span of their own, stated as read.
-    const first = auditRun?.stats?.['firstTimestamp'];
-    const last = auditRun?.stats?.['lastTimestamp'];
-    if (typeof first !== 'string' || typeof last !== 'string') return `${at} (no evidence window set)`;
-    const span = `audit events ${fmtDate(first)} to ${fmtDate(last)} (no evidence window set)`;
-    return model.runs.some((r) => r.source !== 'audit-log') ? `${span}; other sources ${at}` : span;
+    if (!auditSpan) return `${at} (no evidence window set)`;
+    const span = `audit events ${fmtDate(auditSpan.first)} to ${fmtDate(auditSpan.last)} (no evidence window set)`;
+    return otherSources ? `${span}; other sources ${at}` : span;
   }
   if (!auditRead)
     return `${at}; the evidence window ${window} applies to audit logs only, and none were read`;
-  return model.runs.some((r) => r.source !== 'audit-log')
-    ? `audit logs ${window}; other sources ${at}`
-    : `audit logs ${window}`;
+  return otherSources ? `audit logs ${window}; other sources ${at}` : `audit logs ${window}`;
 }
