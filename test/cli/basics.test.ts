@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { OPTIONS } from '../../src/config/options.ts';
 import { TOOL_VERSION } from '../../src/version.ts';
 import { BIN, runCli } from '../support/cli.ts';
+import { tempDir } from '../support/kube-config.ts';
+
+const KUBE_BENCH_FIXTURE = fileURLToPath(
+  new URL('../fixtures/kube-bench/controls-object.json', import.meta.url),
+);
 
 test('--version prints the package version', async (t) => {
   const r = await runCli(['--version']);
@@ -40,8 +44,7 @@ test('an unknown option is a usage error (exit 2)', async (t) => {
 });
 
 test('an invalid config file: exit 2, message with file and field, no stack trace', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const cfg = path.join(dir, 'kubeproof.yaml');
   await writeFile(cfg, 'deliver:\n  s3:\n    url: bucket-without-scheme\n');
   const r = await runCli(['scan', '--no-cluster', '--config', cfg, '--out', dir]);
@@ -52,8 +55,7 @@ test('an invalid config file: exit 2, message with file and field, no stack trac
 });
 
 test('validate --config refuses an unknown framework id, as scan would (exit 2, with the known ids)', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const bad = path.join(dir, 'bad.yaml');
   await writeFile(bad, 'frameworks: [pci, foo]\n');
   const r = await runCli(['validate', '--config', bad]);
@@ -68,8 +70,7 @@ test('validate --config refuses an unknown framework id, as scan would (exit 2, 
 });
 
 test("waiver files in the mappings folder's waivers/ are loaded (examples/ is not)", async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const mappings = path.join(dir, 'mappings');
   await cp(fileURLToPath(new URL('../../mappings', import.meta.url)), mappings, { recursive: true });
   await writeFile(
@@ -91,7 +92,7 @@ test("waiver files in the mappings folder's waivers/ are loaded (examples/ is no
     '--mappings',
     mappings,
     '--kube-bench',
-    fileURLToPath(new URL('../fixtures/kube-bench/controls-object.json', import.meta.url)),
+    KUBE_BENCH_FIXTURE,
     '--format',
     'json',
     '--out',
@@ -115,8 +116,7 @@ test('validate checks the shipped mappings', async (t) => {
 });
 
 test('render refuses a file that is not a report, naming it', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const f = path.join(dir, 'other.json');
   await writeFile(f, JSON.stringify({ Controls: [] }));
   const r = await runCli(['render', f, '--out', dir]);
@@ -128,14 +128,13 @@ test('render refuses a file that is not a report, naming it', async (t) => {
 });
 
 test('render re-renders without rewriting the report: report.json copied byte for byte, its hash on the cover', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const scanned = path.join(dir, 'scan');
   const s = await runCli([
     'scan',
     '--no-cluster',
     '--kube-bench',
-    fileURLToPath(new URL('../fixtures/kube-bench/controls-object.json', import.meta.url)),
+    KUBE_BENCH_FIXTURE,
     '--format',
     'json',
     '--out',
@@ -171,8 +170,7 @@ test('render re-renders without rewriting the report: report.json copied byte fo
 });
 
 test('an unknown framework id is a usage error (exit 2) found before any collection', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const r = await runCli(['scan', '--no-cluster', '--demo', '--frameworks', 'pci,pcix', '--out', dir]);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /frameworks: unknown framework "pcix"/);
@@ -181,8 +179,7 @@ test('an unknown framework id is a usage error (exit 2) found before any collect
 });
 
 test('a bad snapshot file fails only the cluster sources: the other inputs are still reported (exit 2)', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const snap = path.join(dir, 'cut.json');
   await writeFile(snap, '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1",');
   const out = path.join(dir, 'out');
@@ -211,8 +208,7 @@ test('a bad snapshot file fails only the cluster sources: the other inputs are s
 });
 
 test('snapshot evidence traces to the snapshot file and its SHA-256, listed in the run inputs', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const snap = path.join(dir, 'pods.json');
   const body = JSON.stringify({
     apiVersion: 'v1',
@@ -263,8 +259,7 @@ test('snapshot evidence traces to the snapshot file and its SHA-256, listed in t
 });
 
 test('a snapshot folder with one bad file: the rest is assessed, the cluster sources are partial (exit 2)', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const snaps = path.join(dir, 'snap');
   await mkdir(snaps);
   await writeFile(
@@ -307,8 +302,7 @@ test('a snapshot folder with one bad file: the rest is assessed, the cluster sou
 });
 
 test('--kubescape and --audit-log inputs are never dropped silently: each has a run, a failed one names the file', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const ks = path.join(dir, 'ks.json');
   const audit = path.join(dir, 'audit.log');
   await writeFile(ks, '{}');
@@ -345,8 +339,7 @@ test('--kubescape and --audit-log inputs are never dropped silently: each has a 
 });
 
 test('a JSON syntax error never quotes the input (it may be part of a secret) in the report or on stderr', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kp-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const bad = path.join(dir, 'bad.json');
   await writeFile(bad, '{"apiVersion":"v1","kind":"Secret","data":{"x": S3cretPassw0rdXYZ}}');
   const out = path.join(dir, 'out');
